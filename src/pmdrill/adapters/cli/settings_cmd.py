@@ -1,0 +1,20 @@
+"""`pmdrill settings`: the settings table with current values (secrets masked)."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from pmdrill import settings as settings_mod
+from pmdrill.adapters.cli.output import JsonOpt, console, emit
+
+
+def settings(json_: bool = JsonOpt) -> None:
+    """Show every setting, its environment variable, value and meaning."""
+
+    def render(rows: list[dict]) -> None:
+        table = Table("setting", "env", "value", "help")
+        for r in rows:
+            table.add_row(r["name"], r["env"], str(r["value"]), r["help"])
+        console.print(table)
+
+    emit(settings_mod.as_table(), json_, render)
