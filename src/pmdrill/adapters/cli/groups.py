@@ -10,12 +10,12 @@ from typing import Any
 
 import typer
 
-from pmdrill.adapters.cli import settings_cmd, warehouse_cmd
+from pmdrill.adapters.cli import settings_cmd, start_cmd, warehouse_cmd
 
 GROUPS: list[tuple[str, typer.Typer]] = [
     ("warehouse", warehouse_cmd.app),
 ]
-COMMANDS: list[Callable[..., Any]] = [settings_cmd.settings]
+COMMANDS: list[Callable[..., Any]] = [start_cmd.start, settings_cmd.settings]
 
 
 def _optional(module: str, name: str) -> None:

@@ -59,7 +59,7 @@ def contract_sql() -> str:
 
 
 def _type_name(kind: exp.DataType) -> str:
-    text = kind.sql(dialect="duckdb").upper()
+    text = kind.sql(dialect="duckdb").upper().replace(", ", ",")
     return {"INT": "INTEGER", "TEXT": "VARCHAR", "BOOL": "BOOLEAN", "INT64": "BIGINT"}.get(text, text)
 
 

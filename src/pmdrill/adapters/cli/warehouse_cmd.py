@@ -1,0 +1,102 @@
+"""`pmdrill warehouse`: build the practice warehouse, describe it, and check it against its calibration."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pmdrill import settings
+from pmdrill.adapters.cli.output import JsonOpt, console, emit, err_console
+from pmdrill.errors import SettingsError
+
+app = typer.Typer(help="Build, describe and calibrate the synthetic EdTech warehouse.", no_args_is_help=True)
+
+ScaleOpt = typer.Option(None, "--scale", help="tiny, small (default), medium or large.")
+SeedOpt = typer.Option(None, "--seed", help="Random seed (default: the 'seed' setting).")
+AsOfOpt = typer.Option(None, "--as-of", help="As-of date YYYY-MM-DD: nothing happens after it.")
+OutOpt = typer.Option(None, "--out", help="Where to write the DuckDB file.")
+PathOpt = typer.Option(None, "--path", help="Warehouse file (default: the configured one).")
+
+
+@app.command()
+def build(
+    scale: str = ScaleOpt,
+    seed: int = SeedOpt,
+    as_of: str = AsOfOpt,
+    out: Path = OutOpt,
+    json_: bool = JsonOpt,
+) -> None:
+    """Generate the warehouse (deterministic for a seed and scale) and write it atomically."""
+    from pmdrill.adapters.duckdb_store import build_warehouse
+
+    scale = scale or settings.get("scale")
+    seed = settings.get("seed") if seed is None else seed
+    raw = as_of or settings.get("as_of")
+    try:
+        as_of_date = dt.date.fromisoformat(raw)
+    except ValueError:
+        raise SettingsError(f"--as-of {raw!r} is not a date (YYYY-MM-DD)") from None
+    target = out or settings.warehouse_path(scale)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("chunk {task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=err_console, transient=True, disable=json_) as bar:
+        task = bar.add_task("generating", total=1)
+
+        def report(step: str, done: int, total: int) -> None:
+            bar.update(task, description=step, completed=done, total=total)
+
+        info = build_warehouse(target, scale=scale, seed=seed, as_of=as_of_date, progress=report)
+    info.pop("checksums", None)
+
+    def render(data: dict[str, Any]) -> None:
+        console.print(f"built {data['path']}: scale {data['scale']}, seed {data['seed']}, as of {data['as_of']}, "
+                      f"{data['rows']:,} rows in {data['seconds']} s")
+
+    emit(info, json_, render)
+
+
+@app.command()
+def info(
+    path: Path = PathOpt,
+    json_: bool = JsonOpt,
+) -> None:
+    """Show the warehouse's as-of date, seed, scale and row counts."""
+    from pmdrill.adapters.duckdb_store import warehouse_info
+
+    data = warehouse_info(path)
+
+    def render(d: dict[str, Any]) -> None:
+        console.print(f"{d['path']}\nas of {d['as_of']}, seed {d['seed']}, scale {d['scale']}")
+        table = Table("table", "rows")
+        for name, n in d["tables"].items():
+            table.add_row(name, f"{n:,}")
+        console.print(table)
+
+    emit(data, json_, render)
+
+
+@app.command()
+def calibrate(
+    path: Path = PathOpt,
+    json_: bool = JsonOpt,
+) -> None:
+    """Measure every calibration target and planted effect; status says PASS or FAIL (exit code 0)."""
+    from pmdrill.adapters.duckdb_store import ensure_warehouse, measure_calibration
+
+    rows = measure_calibration(path or ensure_warehouse())
+
+    def render(data: list[dict[str, Any]]) -> None:
+        table = Table("id", "quantity", "band", "measured", "status", "source")
+        for r in data:
+            status = "[green]PASS[/]" if r["status"] == "PASS" else "[bold red]FAIL[/]"
+            measured = "n/a" if r["measured"] is None else f"{r['measured']:.4g}"
+            table.add_row(r["id"], r["quantity"], r["band"], measured, status, r["source"])
+        console.print(table)
+        failed = sum(r["status"] != "PASS" for r in data)
+        console.print(f"{len(data) - failed} of {len(data)} pass")
+
+    emit(rows, json_, render)

@@ -1,0 +1,175 @@
+"""Build and open the practice warehouse (a DuckDB file): atomic builds, metadata, checksums.
+
+``open_warehouse`` is for trusted code only (KPIs, experiment read-outs, calibration); candidate SQL
+goes through the sandbox adapter. Tables follow the contract's columns and types; keys and foreign
+keys are not declared in the file (declaring them made the default build 3x slower) but are checked
+by the test suite on every build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pmdrill import settings
+from pmdrill.core.warehouse import schema
+from pmdrill.core.warehouse.generate import ADDED_COLUMNS, generate
+from pmdrill.core.warehouse.version import GENERATOR_VERSION
+from pmdrill.errors import WarehouseError
+
+META = "_pmdrill_meta"
+
+
+def create_tables_sql() -> str:
+    """CREATE TABLE statements: every contract column with its exact type and nullability, plus ours."""
+    added: dict[str, list[tuple[str, str, str]]] = {}
+    for table, column, kind, comment in ADDED_COLUMNS:
+        added.setdefault(table, []).append((column, kind, comment))
+    out = []
+    for t in schema.tables():
+        cols = [f"  {c.name} {c.type}{'' if c.nullable else ' NOT NULL'}" for c in t.columns]
+        cols += [f"  {name} {kind}" for name, kind, _ in added.get(t.name, [])]
+        out.append(f"CREATE TABLE {t.name} (\n" + ",\n".join(cols) + "\n);")
+        if t.comment:
+            out.append(f"COMMENT ON TABLE {t.name} IS {_quote(t.comment)};")
+        for name, _, comment in added.get(t.name, []):
+            out.append(f"COMMENT ON COLUMN {t.name}.{name} IS {_quote('added by pmdrill: ' + comment)};")
+    out.append(f"CREATE TABLE {META} (key VARCHAR NOT NULL, value VARCHAR NOT NULL);")
+    return "\n".join(out)
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def table_checksums(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Order-independent fingerprint of each table: row count and XOR of DuckDB's row hashes."""
+    out = {}
+    for t in _data_tables(con):
+        cols = [r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ? "
+            "ORDER BY ordinal_position", [t]).fetchall()]
+        n, x = con.execute(f"SELECT count(*), coalesce(bit_xor(hash({', '.join(cols)})), 0) FROM {t}").fetchone()
+        out[t] = f"{n}:{int(x):016x}"
+    return out
+
+
+def _data_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+                       "AND table_name <> ? ORDER BY table_name", [META]).fetchall()
+    return [r[0] for r in rows]
+
+
+def build_warehouse(out: Path, *, scale: str = "small", seed: int = 42, as_of: dt.date = dt.date(2026, 6, 30),
+                    progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+    """Generate the warehouse into ``out`` (built under a temporary name, then renamed)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".partial")
+    for p in (tmp, Path(str(tmp) + ".wal")):
+        if p.exists():
+            p.unlink()
+    started = time.perf_counter()
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute("SET preserve_insertion_order = false")
+        con.execute(create_tables_sql())
+        rows = 0
+        for name, batch in generate(scale, seed, as_of, progress):
+            con.register("_batch", batch)
+            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _batch")
+            con.unregister("_batch")
+            rows += batch.num_rows
+        checksums = table_checksums(con)
+        meta = {"as_of": as_of.isoformat(), "seed": str(seed), "scale": scale,
+                "generator_version": str(GENERATOR_VERSION), "checksums": json.dumps(checksums, sort_keys=True),
+                "built_seconds": f"{time.perf_counter() - started:.2f}"}
+        con.executemany(f"INSERT INTO {META} VALUES (?, ?)", sorted(meta.items()))
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    os.replace(tmp, out)
+    return {"path": str(out), "as_of": as_of.isoformat(), "seed": seed, "scale": scale, "rows": rows,
+            "generator_version": GENERATOR_VERSION, "seconds": round(time.perf_counter() - started, 2),
+            "checksums": checksums}
+
+
+def open_warehouse(path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection for trusted code (never for candidate SQL)."""
+    path = Path(path) if path is not None else settings.warehouse_path()
+    if not path.exists():
+        raise WarehouseError(f"no warehouse at {path}; run `pmdrill warehouse build`")
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise WarehouseError(f"cannot open warehouse {path}: {exc}") from None
+
+
+def read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    try:
+        return dict(con.execute(f"SELECT key, value FROM {META}").fetchall())
+    except duckdb.Error:
+        raise WarehouseError("not a pmdrill warehouse (no metadata table)") from None
+
+
+def warehouse_info(path: Path | None = None) -> dict[str, Any]:
+    path = Path(path) if path is not None else settings.warehouse_path()
+    con = open_warehouse(path)
+    try:
+        meta = read_meta(con)
+        tables = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in _data_tables(con)}
+    finally:
+        con.close()
+    return {"path": str(path), "as_of": meta.get("as_of"), "seed": int(meta.get("seed", 0)),
+            "scale": meta.get("scale"), "generator_version": int(meta.get("generator_version", 0)),
+            "tables": tables}
+
+
+def ensure_warehouse(scale: str | None = None) -> Path:
+    """The warehouse for the configured scale, built first if missing or made by an older generator."""
+    scale = scale or settings.get("scale")
+    path = settings.warehouse_path(scale)
+    if path.exists():
+        con = open_warehouse(path)
+        try:
+            current = read_meta(con).get("generator_version") == str(GENERATOR_VERSION)
+        except WarehouseError:
+            current = False
+        finally:
+            con.close()
+        if current:
+            return path
+    try:
+        as_of = dt.date.fromisoformat(str(settings.get("as_of")))
+    except ValueError:
+        raise WarehouseError(f"PMDRILL_AS_OF={settings.get('as_of')!r} is not a date (YYYY-MM-DD)") from None
+    build_warehouse(path, scale=str(scale), seed=int(settings.get("seed")), as_of=as_of)
+    return path
+
+
+def measure_calibration(path: Path) -> list[dict[str, Any]]:
+    """Run every calibration target, planted effect and truth; one row each with PASS/FAIL."""
+    from pmdrill.core.warehouse.truths import ALL
+
+    con = open_warehouse(path)
+    rows = []
+    try:
+        for t in ALL:
+            value = con.execute(t.sql).fetchone()[0]
+            value = None if value is None else float(value)
+            rows.append({"id": t.id, "kind": t.kind, "quantity": t.quantity, "band": t.band, "low": t.low,
+                         "high": t.high, "measured": value, "status": "PASS" if t.passes(value) else "FAIL",
+                         "source": t.source})
+    finally:
+        con.close()
+    return rows

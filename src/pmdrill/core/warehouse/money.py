@@ -1,0 +1,112 @@
+"""Consumer money: subscriptions (Coursera Plus, program monthly), certificate purchases, degree tuition.
+
+Paid enrollments are what people pay for; a subscription lives while its learner keeps learning and
+ends with a reason; some charges fail and some are refunded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pmdrill.core.warehouse.catalog import Catalog
+from pmdrill.core.warehouse.enrollments import PAID
+from pmdrill.core.warehouse.frames import NULL_ID, NULL_TS, Frame, group_starts
+from pmdrill.core.warehouse.params import DAY, B
+
+PLANS = ("plus_monthly", "plus_annual", "program_monthly")
+PAYMENT_TYPES = ("subscription", "course_certificate", "degree_tuition")
+STATUSES = ("succeeded", "failed", "refunded")
+REASONS = ("finished_learning", "price", "no_time", "content", "payment_failed")
+
+
+def build_money(rng: np.random.Generator, enr: Frame, learners: Frame, cat: Catalog, as_of_day: int,
+                extra_cancel: np.ndarray) -> tuple[Frame, Frame]:
+    """(subscriptions, payments); ``extra_cancel`` (per learner, seconds or NULL_TS) forces a cancel."""
+    end = (as_of_day + 1) * DAY
+    n_l = len(learners["signed_up_at"])
+    degree = np.isin(enr["program"], cat.programs["program_id"][cat.programs["program_type"] == 2])
+    paid = (enr["final_type"] == PAID) & ~degree
+    pay_at = np.where(enr["upgraded_at"] != NULL_TS, enr["upgraded_at"], enr["enrolled_at"])
+    last_touch = np.where(enr["completed_at"] != NULL_TS, enr["completed_at"], enr["last_activity"])
+    subscriber = rng.random(n_l) < B["subscription_share"]
+    via_program = paid & (enr["program"] != NULL_ID)
+    plus = paid & ~via_program & subscriber[enr["learner"]]
+    one_off = paid & ~via_program & ~plus
+    subs = []
+    # plus: one subscription per learner, from the first paid enrollment to the end of the last one
+    for mask, plan_kind in ((plus, 0), (via_program, 2)):
+        rows = np.flatnonzero(mask)
+        key = enr["learner"][rows] if plan_kind == 0 else enr["learner"][rows] * 1_000 + enr["program"][rows]
+        order = np.lexsort((pay_at[rows], key))
+        rows, key = rows[order], key[order]
+        starts = group_starts(key)
+        first = rows[starts]
+        finish = np.maximum.reduceat(last_touch[rows], starts) if len(rows) else np.zeros(0, np.int64)
+        finished_any = np.maximum.reduceat((enr["completed_at"][rows] != NULL_TS).astype(np.int8), starts) \
+            if len(rows) else np.zeros(0, np.int8)
+        k = len(first)
+        plan = np.where(plan_kind == 0, np.where(rng.random(k) < 0.22, 1, 0), 2)
+        subs.append({"learner": enr["learner"][first], "plan": plan, "program": np.where(
+            plan_kind == 2, enr["program"][first], NULL_ID), "started_at": pay_at[first],
+            "stop": finish + (rng.exponential(B["subscription_tail_days"], k) * DAY).astype(np.int64), "finished": finished_any})
+    sub = {key: np.concatenate([s[key] for s in subs]) for key in subs[0]}
+    k = len(sub["learner"])
+    trial = (sub["plan"] != 1) & (rng.random(k) < B["trial_share"])
+    trial &= sub["started_at"] + 7 * DAY < end  # no trial may end after the as-of date
+    trial_end = np.where(trial, sub["started_at"] + 7 * DAY, NULL_TS)
+    forced = extra_cancel[sub["learner"]]
+    forced_ok = (forced != NULL_TS) & (forced > sub["started_at"]) & (forced < sub["stop"])
+    stop = np.where(forced_ok, forced, sub["stop"])
+    reason = rng.choice([1, 2, 3, 4], k, p=[0.3, 0.45, 0.13, 0.12])
+    reason = np.where(sub["finished"] > 0, np.where(rng.random(k) < 0.75, 0, reason), reason)
+    reason = np.where(forced_ok, 2, reason)
+    canceled = np.where(stop < end, stop, NULL_TS)
+    subscriptions: Frame = {"learner": sub["learner"], "plan": sub["plan"], "program": sub["program"],
+                            "started_at": sub["started_at"], "trial_ends_at": trial_end, "canceled_at": canceled,
+                            "cancel_reason": np.where(canceled != NULL_TS, reason, -1)}
+    # subscription charges: every 30 days (365 for annual) from the end of the trial until stopped
+    period = np.where(sub["plan"] == 1, 365, 30) * DAY
+    first_charge = np.where(trial, trial_end, sub["started_at"])
+    until = np.minimum(stop, end)
+    n_charges = np.where(first_charge < until, (until - first_charge - 1) // period + 1, 0)
+    owner = np.repeat(np.arange(k), n_charges)
+    offset = np.arange(len(owner)) - np.repeat(np.cumsum(n_charges) - n_charges, n_charges)
+    price = np.select([sub["plan"] == 0, sub["plan"] == 1],
+                      [B["plus_monthly_price"], B["plus_annual_price"]], 0.0)
+    prog_price = np.zeros(k)
+    is_prog = sub["program"] != NULL_ID
+    pid_index = np.searchsorted(cat.programs["program_id"], sub["program"][is_prog])
+    prog_price[is_prog] = cat.programs["monthly_price_usd"][pid_index].astype(float)
+    price = np.where(is_prog, prog_price, price)
+    last_charge = offset == n_charges[owner] - 1
+    status = _status(rng, len(owner))
+    status = np.where(last_charge & (reason[owner] == 4) & (canceled[owner] != NULL_TS), 1, status)
+    pay_sub: Frame = {"learner": sub["learner"][owner], "subscription": owner, "enrollment": np.full(len(owner), NULL_ID),
+                      "program": np.full(len(owner), NULL_ID),
+                      "paid_at": first_charge[owner] + offset * period[owner] + rng.integers(0, 3_600, len(owner)),
+                      "amount": price[owner], "payment_type": np.zeros(len(owner), dtype=np.int8), "status": status}
+    # one-off certificate purchases and degree tuition (one course's share of the degree per course)
+    oo = np.flatnonzero(one_off)
+    dg = np.flatnonzero(degree)
+    deg_idx = np.searchsorted(cat.programs["program_id"], enr["program"][dg])
+    n_deg_courses = np.bincount(cat.program_courses["program_id"], minlength=len(cat.programs["program_id"]) + 1)
+    tuition = cat.programs["tuition_usd"][deg_idx].astype(float) / n_deg_courses[enr["program"][dg]]
+    pay_one: Frame = {
+        "learner": enr["learner"][np.r_[oo, dg]], "subscription": np.full(len(oo) + len(dg), NULL_ID),
+        "enrollment": np.r_[oo, dg], "program": np.r_[np.full(len(oo), NULL_ID), enr["program"][dg]],
+        "paid_at": np.r_[pay_at[oo], enr["enrolled_at"][dg]] + 120,
+        "amount": np.r_[cat.courses["certificate_price_usd"][enr["course"][oo]], np.round(tuition, 2)],
+        "payment_type": np.r_[np.ones(len(oo), np.int8), np.full(len(dg), 2, np.int8)],
+        "status": _status(rng, len(oo) + len(dg)),
+    }
+    pay_one["enrollment"][len(oo):] = NULL_ID  # tuition is paid to the program, not one enrollment
+    payments = {key: np.concatenate([pay_sub[key], pay_one[key]]) for key in pay_sub}
+    keep = payments["paid_at"] < end
+    payments = {key: v[keep] for key, v in payments.items()}
+    order = np.argsort(payments["paid_at"], kind="stable")
+    return subscriptions, {key: v[order] for key, v in payments.items()}
+
+
+def _status(rng: np.random.Generator, n: int) -> np.ndarray:
+    r = rng.random(n)
+    return np.where(r < B["failed_payment_share"], 1, np.where(r < B["failed_payment_share"] + B["refund_share"], 2, 0))

@@ -1,0 +1,108 @@
+"""Scales, calendar and the behaviour constants of the warehouse generator, as one table.
+
+Every number that shapes the data lives here with the reason it has its value, so calibration is
+a matter of editing this file and re-running `pmdrill warehouse calibrate`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+
+import numpy as np
+
+SCALES: dict[str, int] = {"tiny": 2_000, "small": 50_000, "medium": 500_000, "large": 5_000_000}
+CHUNK_LEARNERS = 50_000  # learners generated together: bounds memory at every scale
+HISTORY_START = dt.date(2023, 1, 1)
+DAY = 86_400  # seconds
+EPOCH = dt.date(1970, 1, 1)
+
+
+def day_number(d: dt.date) -> int:
+    """Days since 1970-01-01.
+
+    Example:
+        >>> day_number(dt.date(1970, 1, 2))
+        1
+    """
+    return (d - EPOCH).days
+
+
+def rng_for(seed: int, *keys: str | int) -> np.random.Generator:
+    """A PCG64 generator derived from the seed and a path of step names (crc32, never hash())."""
+    words = [int(seed)] + [k if isinstance(k, int) else zlib.crc32(k.encode()) for k in keys]
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(words)))
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+# --- the behaviour model: (value, why) -------------------------------------------------------------
+B: dict[str, float] = {
+    # learners
+    "internal_test_share": 0.005,      # truths: about 0.5% staff / QA accounts
+    "never_enroll_base": 0.12,         # some learners sign up and never enroll
+    "extra_enroll_log_rate": -0.25,    # extra enrollments ~ Poisson(exp(a + b*motivation))
+    "extra_enroll_motivation": 0.45,
+    "reenroll_share": 0.05,            # later enrollments that repeat an earlier course
+    "soon_share": 0.62,                # later enrollments that follow the previous one within weeks
+    "soon_mean_days": 40.0,
+    "january_weight": 1.45,            # T12: new-year resolution peak (assumption)
+    # enrollment type (consumer)
+    "paid_logit": -2.55,
+    "paid_motivation": 0.55,
+    "financial_aid_share": 0.03,
+    "program_share": 0.12,             # paid enrollments that come through a program subscription
+    "degree_learner_share": 0.00042,    # consumer learners admitted to an online degree
+    # progress: module k is started, content is reached, graded work is passed
+    "start_logit": 0.05,               # T3: ~35-40% of enrollments never start module 1
+    "start_commit": 0.9,
+    "reach_logit": 0.95,
+    "reach_week1": -0.85,              # Jordan 2015: hazard highest at weeks 1-2, then flatter
+    "reach_week2": -0.35,
+    "video_penalty_per_min": 0.15,    # T6: Guo et al. 2014, engagement falls beyond ~6 minutes
+    "continue_logit": 2.0,
+    "commit_paid": 2.7,                # verified learners persist (Reich & Ruiperez-Valiente 2019)
+    "commit_financial_aid": 2.0,
+    "commit_enterprise": 1.1,
+    "commit_motivation": 0.8,
+    "commit_noise": 0.7,
+    "upgrade_rate": 0.055,             # audit learners who pay when graded work locks
+    "upgrade_module1_factor": 0.9,     # a lock in module 1 comes before the learner has seen much value
+    "stuck_commit_per_fail": 0.35,      # failing a quiz again and again wears commitment down
+    "paywall_frustration": 0.2,       # audit learners who meet locked graded work lose heart
+    "early_lock_shift": 1.0,           # early_paywall: a lock in week 1 turns many away at once
+    # assessments
+    "skill_mean": 74.0,
+    "skill_motivation": 6.0,
+    "skill_difficulty": 7.0,
+    "score_sd": 11.0,
+    "retry_gain": 4.0,                 # points gained per retry
+    "retry_logit": 0.7,
+    "pass_mark": 80.0,
+    "easy_pass_mark": 60.0,
+    # money
+    "subscription_share": 0.55,        # paying learners who subscribe rather than buy one certificate
+    "trial_share": 0.7,
+    "subscription_tail_days": 65.0,    # subscribers keep paying a while after their last course
+    "failed_payment_share": 0.035,
+    "refund_share": 0.02,
+    "plus_monthly_price": 59.0,
+    "plus_annual_price": 399.0,
+    # enterprise
+    "accounts_per_learner": 0.004,
+    "seat_price_business": 150.0,      # T9: enterprise ~35% of revenue (Coursera Q4 2024)
+    "seat_price_campus": 95.0,
+    "seat_price_government": 118.0,
+    "activation_mean": 0.56,           # T11: 40-70% of seats activated (assumption)
+    "renew_logit": 1.5,                # T10: net retention 87% (Coursera Q4 2024)
+    "renew_activation": 5.0,
+    "renew_champion": 1.2,
+    "champion_share": 0.4,            # business accounts brought in by a consumer alumnus
+    # engagement
+    "referral_cert_weight": 4.0,       # alumni with a certificate refer more
+    "streak_open_rate": 0.11,
+    "rec_v2_click_lift": 1.17,         # rec_model_v2: curiosity clicks, not intent
+    "android_outage_day": 1_056,       # days after HISTORY_START: 2025-11-22
+}

@@ -1,0 +1,237 @@
+"""The per-chunk generation steps, in order: an explicit tuple of functions over one ``Chunk`` state.
+
+Each step reads what earlier steps left on the chunk and adds its own frames; nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pmdrill.core.warehouse import engagement, enterprise, events, experiments, money, progress, social
+from pmdrill.core.warehouse.catalog import Catalog
+from pmdrill.core.warehouse.enrollments import AUDIT, PAID, S_RECOMMENDATION, build_enrollments
+from pmdrill.core.warehouse.experiments import BY_NAME, first_in_window, paired_assignment, srm_drop
+from pmdrill.core.warehouse.frames import NULL_TS, Frame
+from pmdrill.core.warehouse.learners import build_learners
+from pmdrill.core.warehouse.params import DAY, rng_for
+
+
+@dataclass
+class Chunk:
+    index: int
+    n_learners: int
+    seed: int
+    as_of_day: int
+    cat: Catalog
+    f: dict[str, Frame] = field(default_factory=dict)       # frames by table-ish name
+    a: dict[str, np.ndarray] = field(default_factory=dict)  # loose arrays shared between steps
+
+    def rng(self, step: str) -> np.random.Generator:
+        return rng_for(self.seed, "chunk", self.index, step)
+
+    @property
+    def end(self) -> int:
+        return (self.as_of_day + 1) * DAY
+
+
+def step_accounts(c: Chunk) -> None:
+    c.f["accounts"], c.f["seats"] = enterprise.build_accounts(c.rng("accounts"), c.n_learners, c.as_of_day)
+
+
+def step_learners(c: Chunk) -> None:
+    n_seats = len(c.f["seats"]["learner"])
+    n_consumer = max(c.n_learners - n_seats, c.n_learners // 2)
+    if n_seats > c.n_learners - n_consumer:  # tiny chunks: keep the learner count, drop extra seats
+        keep = np.arange(n_seats) < c.n_learners - n_consumer
+        c.f["seats"] = {k: v[keep] for k, v in c.f["seats"].items()}
+    c.f["learners"] = build_learners(c.rng("learners"), n_consumer, c.f["seats"], c.as_of_day)
+    c.f["seats"]["learner"] = np.flatnonzero(c.f["learners"]["seat"] >= 0)
+
+
+def step_enrollments(c: Chunk) -> None:
+    c.f["enr"] = build_enrollments(c.rng("enrollments"), c.f["learners"], c.f["seats"], c.cat, c.as_of_day)
+    c.a["uniforms"] = progress.draw_uniforms(c.rng("progress"), len(c.f["enr"]["course"]))
+
+
+def step_control_world(c: Chunk) -> None:
+    """Simulate learning with no experiment running: the outcomes assignment is matched on."""
+    enr = c.f["enr"]
+    c.a["control"] = progress.simulate(enr, c.f["learners"]["motivation"], c.cat, c.a["uniforms"],
+                                       progress.Treatments.none(len(enr["course"])), c.as_of_day,
+                                       ~c.f["learners"]["is_internal_test"][enr["learner"]])
+
+
+def step_assign(c: Chunk) -> None:
+    rng = c.rng("assign")
+    L, enr, ctrl = c.f["learners"], c.f["enr"], c.a["control"]
+    n = len(L["seat"])
+    real = ~L["is_internal_test"]
+    consumer = real & (L["seat"] < 0)
+    prog = ctrl.progress
+    p_learner = enr["learner"][prog["enrollment"]]
+    done = prog["completed_at"] != NULL_TS
+    parts = []
+
+    def add(name: str, assigned: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
+        who = np.flatnonzero(assigned != NULL_TS)
+        variant = paired_assignment(rng, [k[who] for k in keys])
+        full = np.full(n, -1, dtype=np.int8)
+        full[who] = variant
+        parts.append((BY_NAME[name], who, variant, assigned[who]))
+        return full
+
+    def count_in(owner: np.ndarray, times: np.ndarray, since: np.ndarray, until: int, mask=None) -> np.ndarray:
+        ok = (times >= since[owner]) & (times < until) & (since[owner] != NULL_TS)
+        if mask is not None:
+            ok &= mask
+        return np.bincount(owner[ok], minlength=n)
+
+    mot_q = np.digitize(L["motivation"], np.quantile(L["motivation"], np.linspace(0, 1, 11)[1:-1]))
+    # rec_model_v2: learners enrolling in the window, from their first enrollment there
+    lo, hi = BY_NAME["rec_model_v2"].window
+    at = first_in_window(enr["learner"], enr["enrolled_at"] - 60, lo, hi, n)
+    at[~real] = NULL_TS
+    n_rec = count_in(enr["learner"], enr["enrolled_at"], at, hi, enr["source"] == S_RECOMMENDATION)
+    v = add("rec_model_v2", at, [n_rec, count_in(enr["learner"], enr["enrolled_at"], at, hi), mot_q])
+    c.a["rec_v2"] = np.where(v == 1, at, NULL_TS), hi
+    # streak_push: learners who start a module in the window
+    lo, hi = BY_NAME["streak_push"].window
+    at = first_in_window(p_learner, prog["started_at"] - 30, lo, hi, n)
+    at[~real] = NULL_TS
+    mods = count_in(p_learner, prog["completed_at"], at, hi, done)
+    sess = count_in(p_learner, prog["started_at"], at, hi)
+    v = add("streak_push", at, [mods, sess])
+    c.a["streak"] = np.where(v == 1, at, NULL_TS), hi
+    # early_paywall: consumer signups in the window, from signup
+    lo, hi = BY_NAME["early_paywall"].window
+    at = np.where(consumer & (L["signed_up_at"] >= lo) & (L["signed_up_at"] < hi), L["signed_up_at"], NULL_TS)
+    pay_at = np.where(ctrl.upgraded_at != NULL_TS, ctrl.upgraded_at, enr["enrolled_at"])
+    conv = np.minimum(count_in(enr["learner"], pay_at, at, hi + 30 * DAY, (ctrl.final_type == PAID)
+                               & (pay_at - at[enr["learner"]] < 30 * DAY)), 1)
+    comp = count_in(enr["learner"], ctrl.completed_at, np.where(at != NULL_TS, at, NULL_TS), c.end,
+                    ctrl.completed_at != NULL_TS)
+    v = add("early_paywall", at, [conv, np.minimum(comp, 3), mot_q])
+    c.a["paywall"] = np.where(v == 1, at, NULL_TS), hi
+    # easier_quizzes: learners enrolling in the window
+    lo, hi = BY_NAME["easier_quizzes"].window
+    at = first_in_window(enr["learner"], enr["enrolled_at"] - 60, lo, hi, n)
+    at[~real] = NULL_TS
+    comp = count_in(enr["learner"], ctrl.completed_at, at, c.end, ctrl.completed_at != NULL_TS)
+    luck_q = (L["career_luck"] * 10).astype(np.int64)
+    v = add("easier_quizzes", at, [np.minimum(comp, 2), luck_q, mot_q])
+    c.a["easy"] = np.where(v == 1, at, NULL_TS), hi
+    # short_videos: learners who start a module in the window
+    lo, hi = BY_NAME["short_videos"].window
+    at = first_in_window(p_learner, prog["started_at"] - 30, lo, hi, n)
+    at[~real] = NULL_TS
+    v = add("short_videos", at, [count_in(p_learner, prog["started_at"], at, hi),
+                                 count_in(p_learner, prog["completed_at"], at, hi, done)])
+    c.a["short"] = np.where(v == 1, at, NULL_TS), hi
+    # new_onboarding: consumer signups; no real effect, but Android control assignments get lost
+    lo, hi = BY_NAME["new_onboarding"].window
+    at = np.where(consumer & (L["signed_up_at"] >= lo) & (L["signed_up_at"] < hi), L["signed_up_at"], NULL_TS)
+    week1 = np.minimum(count_in(enr["learner"], enr["enrolled_at"], at, hi + 7 * DAY,
+                                enr["enrolled_at"] - at[enr["learner"]] < 7 * DAY), 1)
+    add("new_onboarding", at, [L["signup_platform"], week1])
+    e, who, variant, assigned = parts[-1]
+    android = L["signup_platform"][who] == 2
+    lost = srm_drop(rng, variant, android, np.where(week1[who] > 0, 1_000.0, 1.0))
+    parts[-1] = (e, who[~lost], variant[~lost], assigned[~lost])
+    c.f["assignments"] = experiments.assignments_frame(parts)
+
+
+def step_learning(c: Chunk) -> None:
+    """The treatment world: the same enrollments and random numbers, with each learner's exposure."""
+    enr, L = c.f["enr"], c.f["learners"]
+    m = len(enr["course"])
+    tr = progress.Treatments.none(m)
+    owner = enr["learner"]
+    for key, attr_from, attr_to in (("easy", "easy_from", "easy_to"), ("short", "short_from", "short_to")):
+        since, until = c.a[key]
+        on = since[owner] != NULL_TS
+        setattr(tr, attr_from, np.where(on, since[owner], 0))
+        setattr(tr, attr_to, np.where(on, until, 0))
+    since, until = c.a["paywall"]
+    tr.early_paywall = ((since[owner] != NULL_TS) & (enr["enrolled_at"] >= since[owner])
+                        & (enr["enrolled_at"] < until) & (enr["type"] == AUDIT))
+    since, until = c.a["rec_v2"]
+    curious = ((since[owner] != NULL_TS) & (enr["enrolled_at"] >= since[owner]) & (enr["enrolled_at"] < until)
+               & (enr["source"] == S_RECOMMENDATION))
+    tr.commit_shift = np.where(curious, -0.6, 0.0)
+    out = progress.simulate(enr, L["motivation"], c.cat, c.a["uniforms"], tr, c.as_of_day,
+                            ~L["is_internal_test"][enr["learner"]])
+    del c.a["uniforms"], c.a["control"]
+    p = out.progress
+    u = c.rng("stops").random(len(p["enrollment"]))
+    p["stop"] = events.module_stop(p, u, c.end)
+    p["sessions"] = 1 + c.rng("sessions").poisson(np.where(p["completed_at"] != NULL_TS, 2.0, 0.6)) + p["failed"]
+    last = np.full(m, NULL_TS)
+    np.maximum.at(last, p["enrollment"], p["stop"])
+    enr.update(final_type=out.final_type, upgraded_at=out.upgraded_at, completed_at=out.completed_at,
+               last_activity=last)
+    c.f["progress"], c.f["attempts"] = p, out.attempts
+
+
+def step_certificates(c: Chunk) -> None:
+    c.f["certs"] = social.build_certificates(c.rng("certificates"), c.f["enr"], c.cat.program_courses, c.as_of_day)
+
+
+def step_social(c: Chunk) -> None:
+    L = c.f["learners"]
+    n = len(L["seat"])
+    first_cert = social.first_certificate(c.f["certs"], n)
+    advocacy = np.where(c.a["paywall"][0] != NULL_TS, 0.6, 1.0)
+    L["referred_by"] = social.assign_referrers(c.rng("referrals"), L, first_cert, advocacy)
+    c.f["accounts"]["champion_learner"] = social.assign_champions(c.rng("champions"), c.f["accounts"], L,
+                                                                  c.f["certs"], advocacy)
+
+
+def step_money(c: Chunk) -> None:
+    rng = c.rng("money")
+    n = len(c.f["learners"]["seat"])
+    since, until = c.a["streak"]
+    extra = np.where((since != NULL_TS) & (rng.random(n) < 0.14),
+                     since + (rng.uniform(3, 55, n) * DAY).astype(np.int64), NULL_TS)
+    c.f["subs"], c.f["payments"] = money.build_money(rng, c.f["enr"], c.f["learners"], c.cat, c.as_of_day, extra)
+
+
+def step_engagement(c: Chunk) -> None:
+    L, enr, p = c.f["learners"], c.f["enr"], c.f["progress"]
+    since, until = c.a["streak"]
+    rows = np.flatnonzero(since[enr["learner"][p["enrollment"]]] != NULL_TS)
+    learner = enr["learner"][p["enrollment"][rows]]
+    first = np.maximum(p["started_at"][rows], since[learner]) // DAY
+    last = np.minimum(np.minimum(p["stop"][rows] + 2 * DAY, until), c.end - 1) // DAY
+    span = np.maximum(last - first + 1, 0)
+    owner = np.repeat(np.arange(len(rows)), span)
+    day = first[owner] + np.arange(len(owner)) - np.repeat(np.cumsum(span) - span, span)
+    key = np.unique(learner[owner] * 1_000_000 + day)
+    rng = c.rng("engagement")
+    streak = {"learner": key // 1_000_000, "sent_at": (key % 1_000_000) * DAY + 17 * 3_600 + rng.integers(0, 3_600, len(key))}
+    c.f["notifications"], c.a["app_events"] = engagement.build_notifications(rng, L, enr, p, streak, c.as_of_day)
+    v2_from, v2_to = c.a["rec_v2"]
+    c.f["recs"] = engagement.build_recommendations(rng, enr, L, len(c.cat.popularity), c.cat.popularity,
+                                                   v2_from, np.full(len(v2_from), v2_to), c.as_of_day)
+    c.f["reviews"] = engagement.build_reviews(rng, enr, L, c.as_of_day)
+    certs = c.f["certs"]
+    n = len(L["seat"])
+    last_cert = np.full(n, NULL_TS)
+    np.maximum.at(last_cert, certs["learner"], certs["issued_at"])
+    last_act = np.full(n, NULL_TS)
+    np.maximum.at(last_act, enr["learner"], enr["last_activity"])
+    since, _ = c.a["easy"]
+    easy_cert = np.zeros(n, dtype=bool)
+    easy_cert[certs["learner"][(since[certs["learner"]] != NULL_TS) & (certs["issued_at"] >= since[certs["learner"]])]] = True
+    c.f["careers"] = engagement.build_careers(rng, L, last_cert, last_act, np.where(easy_cert, 0.8, 1.0), c.as_of_day)
+
+
+def step_events(c: Chunk) -> None:
+    c.f["events"] = events.build_events(c.rng("events"), c.f["progress"], c.f["attempts"], c.f["enr"],
+                                        c.f["learners"], c.cat.modules["video_minutes"], c.a.pop("app_events"),
+                                        c.as_of_day)
+
+
+STEPS = (step_accounts, step_learners, step_enrollments, step_control_world, step_assign, step_learning,
+         step_certificates, step_social, step_money, step_engagement, step_events)
