@@ -28,7 +28,7 @@ run: $(STAMP_RUN)
 test: $(STAMP_TEST)
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest -n 2 --dist loadgroup
+	$(VENV)/bin/pytest -n 2
 
 ## speed and memory, printed as ratios against baselines measured in the same run
 bench: $(STAMP_TEST)

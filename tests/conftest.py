@@ -14,6 +14,8 @@ import pytest
 
 from pmdrill.core.warehouse.version import GENERATOR_VERSION
 
+pytest_plugins = ["pg_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _pmdrill_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

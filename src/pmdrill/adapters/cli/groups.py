@@ -10,8 +10,9 @@ from typing import Any
 
 import typer
 
-from pmdrill.adapters.cli import settings_cmd, start_cmd, warehouse_cmd
+from pmdrill.adapters.cli import settings_cmd, start_cmd, warehouse_cmd, warehouse_extra_cmd
 
+warehouse_extra_cmd.register(warehouse_cmd.app)
 GROUPS: list[tuple[str, typer.Typer]] = [
     ("warehouse", warehouse_cmd.app),
 ]

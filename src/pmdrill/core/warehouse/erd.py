@@ -63,8 +63,9 @@ def to_text(tables: Iterable[Table]) -> str:
             flags = " ".join(filter(None, [_key(t, c).replace(",", " "),
                                            "" if c.nullable else "NOT NULL",
                                            f"-> {'.'.join(c.references)}" if c.references else ""]))
-            note = f"  -- {c.comment}" if c.comment else ""
-            lines.append(f"  {c.name:<{width}}  {c.type:<{type_width}}  {flags}{note}".rstrip())
+            note = f"-- {c.comment}" if c.comment else ""
+            tail = "  ".join(filter(None, [flags, note]))
+            lines.append(f"  {c.name:<{width}}  {c.type:<{type_width}}  {tail}".rstrip())
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
 
