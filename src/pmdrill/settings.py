@@ -54,6 +54,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("postgres_url", "", "PostgreSQL URL for --engine postgres (never printed).", str, True),
     Setting("llm_url", "", "Optional OpenAI-compatible endpoint for an LLM case judge; off when empty."),
     Setting("llm_model", "", "Model name for the optional LLM judge."),
+    Setting("llm_api_key", "", "API key sent to the LLM judge's endpoint (never printed).", str, True),
     Setting("host", "127.0.0.1", "Address the web app listens on."),
     Setting("port", 8765, "Port the web app listens on.", int),
 )
