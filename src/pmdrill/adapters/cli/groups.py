@@ -10,28 +10,26 @@ from typing import Any
 
 import typer
 
-from pmdrill.adapters.cli import settings_cmd, start_cmd, warehouse_cmd, warehouse_extra_cmd
+from pmdrill.adapters.cli import (
+    case_cmd,
+    experiment_cmd,
+    metrics_cmd,
+    settings_cmd,
+    sql_cmd,
+    start_cmd,
+    tradeoff_cmd,
+    warehouse_cmd,
+    warehouse_extra_cmd,
+)
 
 warehouse_extra_cmd.register(warehouse_cmd.app)
+
 GROUPS: list[tuple[str, typer.Typer]] = [
     ("warehouse", warehouse_cmd.app),
+    ("sql", sql_cmd.app),
+    ("metrics", metrics_cmd.app),
+    ("case", case_cmd.app),
+    ("experiment", experiment_cmd.app),
+    ("tradeoff", tradeoff_cmd.app),
 ]
 COMMANDS: list[Callable[..., Any]] = [start_cmd.start, settings_cmd.settings]
-
-
-def _optional(module: str, name: str) -> None:
-    """Register a group whose module exists (groups land issue by issue)."""
-    import importlib
-
-    try:
-        mod = importlib.import_module(f"pmdrill.adapters.cli.{module}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"pmdrill.adapters.cli.{module}":
-            raise
-        return
-    GROUPS.append((name, mod.app))
-
-
-for _module, _name in (("sql_cmd", "sql"), ("metrics_cmd", "metrics"), ("case_cmd", "case"),
-                       ("experiment_cmd", "experiment"), ("tradeoff_cmd", "tradeoff")):
-    _optional(_module, _name)
