@@ -8,25 +8,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import sqlglot
-from sqlglot import exp
 
 from pmdrill import settings
 from pmdrill.adapters.duckdb_store import ensure_warehouse, open_warehouse, read_meta
 from pmdrill.core.experiments import catalog, readout, tradeoff
 from pmdrill.core.experiments.catalog import LEARNER_SEGMENTS, Experiment, Metric
 from pmdrill.core.experiments.stats import ArmStats, compare
+from pmdrill.core.sqlcheck.clock import pin_clock_sql
 from pmdrill.errors import SqlRuntimeError, WarehouseError
 
 VARIANTS = ("control", "treatment")
-_NOW_NAMES = {"NOW", "GET_CURRENT_TIMESTAMP", "TRANSACTION_TIMESTAMP", "CURRENT_LOCALTIMESTAMP"}
-_TODAY_NAMES = {"TODAY", "CURDATE"}
-_CLOCK = re.compile(r"\b(CURRENT_\w+|LOCALTIMESTAMP|" + "|".join(_NOW_NAMES | _TODAY_NAMES) + r")\b", re.IGNORECASE)
 
 # the assigned learners of one experiment, internal test accounts excluded; metric SQL reads this.
 # window_end: the experiment's end, or the as-of moment while it still runs
@@ -54,36 +49,9 @@ def read_as_of(con: duckdb.DuckDBPyConnection) -> dt.date:
     return dt.date.fromisoformat(str(value or settings.get("as_of"))[:10])
 
 
-@lru_cache(maxsize=1024)
 def pin_clock(sql: str, as_of: dt.date) -> str:
-    """CURRENT_DATE / NOW() and kin become the as-of date (end of that day for timestamps).
-
-    Parsing is the expensive part of a read-out, so SQL without a clock word is returned as is and
-    results are cached per process; callers pin each piece once and compose pinned pieces.
-
-    Example:
-        >>> pin_clock("SELECT CURRENT_DATE - 1, NOW()", dt.date(2026, 6, 30))
-        "SELECT CAST('2026-06-30' AS DATE) - 1, CAST('2026-06-30 23:59:59' AS TIMESTAMP)"
-    """
-    if not _CLOCK.search(sql):
-        return sql
-    today = exp.cast(exp.Literal.string(as_of.isoformat()), "DATE")
-    now = exp.cast(exp.Literal.string(f"{as_of.isoformat()} 23:59:59"), "TIMESTAMP")
-
-    def swap(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.CurrentDate):
-            return today.copy()
-        if isinstance(node, exp.CurrentTimestamp | exp.Localtimestamp | exp.CurrentDatetime):
-            return now.copy()
-        if isinstance(node, exp.Anonymous):
-            name = str(node.this).upper()
-            if name in _NOW_NAMES:
-                return now.copy()
-            if name in _TODAY_NAMES:
-                return today.copy()
-        return node
-
-    return sqlglot.parse_one(sql, read="duckdb").transform(swap).sql(dialect="duckdb")
+    """CURRENT_DATE / NOW() and kin become the as-of date (end of that day for timestamps)."""
+    return pin_clock_sql(sql, as_of)
 
 
 def _fill(sql: str, params: Mapping[str, float]) -> str:

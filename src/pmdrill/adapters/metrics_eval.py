@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import sqlglot
-from sqlglot import exp
 
 from pmdrill import settings
 from pmdrill.adapters.duckdb_store import ensure_warehouse, open_warehouse
@@ -20,11 +18,8 @@ from pmdrill.core.metrics.delta import DeltaResult, compute_delta
 from pmdrill.core.metrics.library import Amount, Kpi, Library, format_value
 from pmdrill.core.metrics.sparkline import sparkline
 from pmdrill.core.metrics.tree import MetricTree
+from pmdrill.core.sqlcheck.clock import pin_clock_sql
 from pmdrill.errors import SqlRuntimeError
-
-# functions that mean "now" in the dialects KPI authors write; sqlglot leaves some as Anonymous
-_NOW_NAMES = {"NOW", "GET_CURRENT_TIMESTAMP", "TRANSACTION_TIMESTAMP", "CURRENT_LOCALTIMESTAMP"}
-_TODAY_NAMES = {"TODAY", "CURDATE", "CURRENT_DATE"}
 
 
 def open_connection(path: Path | None = None) -> duckdb.DuckDBPyConnection:
@@ -42,29 +37,8 @@ def read_as_of(con: duckdb.DuckDBPyConnection) -> dt.date:
 
 
 def pin_clock(sql: str, as_of: dt.date) -> str:
-    """Replace CURRENT_DATE / NOW() and kin by the as-of date (end of day for timestamps).
-
-    Example:
-        >>> pin_clock("SELECT CURRENT_DATE - 1, NOW()", dt.date(2026, 6, 30))
-        "SELECT CAST('2026-06-30' AS DATE) - 1, CAST('2026-06-30 23:59:59' AS TIMESTAMP)"
-    """
-    today = exp.cast(exp.Literal.string(as_of.isoformat()), "DATE")
-    now = exp.cast(exp.Literal.string(f"{as_of.isoformat()} 23:59:59"), "TIMESTAMP")
-
-    def swap(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.CurrentDate):
-            return today.copy()
-        if isinstance(node, exp.CurrentTimestamp | exp.Localtimestamp | exp.CurrentDatetime):
-            return now.copy()
-        if isinstance(node, exp.Anonymous):
-            name = str(node.this).upper()
-            if name in _NOW_NAMES:
-                return now.copy()
-            if name in _TODAY_NAMES:
-                return today.copy()
-        return node
-
-    return sqlglot.parse_one(sql, read="duckdb").transform(swap).sql(dialect="duckdb")
+    """CURRENT_DATE / NOW() and kin become the as-of date (end of that day for timestamps)."""
+    return pin_clock_sql(sql, as_of)
 
 
 def _plain(v: Any) -> Any:

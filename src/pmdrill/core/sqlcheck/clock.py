@@ -6,7 +6,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from functools import lru_cache
 
+import sqlglot
 from sqlglot import exp
 
 from pmdrill.errors import SqlRefused
@@ -89,3 +92,28 @@ def pin_clock(tree: exp.Expression, as_of: dt.date, columns: frozenset[str] = fr
         return node
 
     return tree.transform(swap, copy=False)
+
+
+_CLOCK_WORDS = re.compile(
+    r"\b(" + "|".join(sorted(_DATE_CALLS | _TIMESTAMP_CALLS | _TIME_CALLS | _TIMESTAMP_WORDS | _TIME_WORDS
+                             | {"timeofday"})) + r")\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=2048)
+def pin_clock_sql(sql: str, as_of: dt.date, dialect: str = "duckdb") -> str:
+    """Trusted SQL text (KPIs, experiment metrics, notebooks) with its clock pinned, as DuckDB text.
+
+    Text without a clock word is returned unchanged (parsing is the expensive part); results are cached.
+
+    Example:
+        >>> pin_clock_sql("SELECT CURRENT_DATE - 1, NOW()", dt.date(2026, 6, 30))
+        "SELECT CAST('2026-06-30' AS DATE) - 1, CAST('2026-06-30 23:59:59' AS TIMESTAMP)"
+        >>> pin_clock_sql("SELECT 1", dt.date(2026, 6, 30))
+        'SELECT 1'
+    """
+    if not _CLOCK_WORDS.search(sql):
+        return sql
+    from pmdrill.core.warehouse import schema  # the contract's columns are never clock keywords
+
+    columns = frozenset(c.name for t in schema.tables() for c in t.columns)
+    return pin_clock(sqlglot.parse_one(sql, read=dialect), as_of, columns).sql(dialect="duckdb")
