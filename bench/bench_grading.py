@@ -1,0 +1,113 @@
+"""Grading speed: median time per submission (sandbox, hidden DBs cached) against plain DuckDB running the
+reference and the answer once on the same warehouse in the same run; and the first build of hidden DBs.
+
+Goals: grading <= 1.5x the baseline and < 50 ms on a typical question; a question's hidden DBs < 2 s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPEAT = 15
+GOAL_RATIO = 1.5
+GOAL_MS = 50.0
+GOAL_BUILD_S = 2.0
+
+
+def _median_ms(fn: Callable[[], object], repeat: int = REPEAT) -> float:
+    fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def _warehouse(tmp: Path) -> Path:
+    from pmdrill import settings
+
+    path = settings.warehouse_path("small")
+    if path.exists():
+        return path
+    from pmdrill.adapters.duckdb_store import build_warehouse
+
+    out = tmp / "bench-small.duckdb"
+    print(f"building the default (small) warehouse at {out} ...", flush=True)
+    build_warehouse(out, scale="small", seed=42)
+    return out
+
+
+def run() -> dict[str, float]:
+    """Print per-question and median ratios; return the medians."""
+    import duckdb
+
+    from pmdrill.adapters.grading import Grader
+    from pmdrill.core.sqlcheck import bank, gate
+
+    as_of = dt.date(2026, 6, 30)
+    questions = bank.load_bank()
+    # a typical question: medium difficulty; every third one keeps the run short
+    sample = [q for q in questions if q.difficulty == "medium"][::3] or questions[:8]
+    with tempfile.TemporaryDirectory() as tmp:
+        wh = _warehouse(Path(tmp))
+        old_home = os.environ.get("PMDRILL_HOME")
+        os.environ["PMDRILL_HOME"] = str(Path(tmp) / "home")  # an empty cache: the first build is measured
+        plain = duckdb.connect(str(wh), read_only=True)
+        grader = Grader(wh, as_of=as_of)
+        builds, right_ratio, right_ms, wrong_ms, wrong_ratio = [], [], [], [], []
+        try:
+            print(f"{'question':45s} {'build s':>8s} {'duckdb ms':>10s} {'right ms':>9s} {'ratio':>6s} "
+                  f"{'wrong ms':>9s} {'ratio':>6s}")
+            for q in sample:
+                t0 = time.perf_counter()
+                first = grader.check(q.id, q.reference)
+                build_s = (time.perf_counter() - t0)
+                assert first.correct, q.id
+                builds.append(build_s)
+                wrong = q.wrong_answers[0].sql if q.wrong_answers else "SELECT 1"
+
+                ref_sql = gate.check(q.reference, as_of=as_of).duckdb_sql  # DuckDB alone: texts ready
+                wrong_sql = gate.check(wrong, as_of=as_of).duckdb_sql
+
+                def baseline(answer: str, ref: str = ref_sql) -> None:
+                    plain.execute(ref).fetchall()
+                    plain.execute(answer).fetchall()
+
+                base_right = _median_ms(lambda r=ref_sql: baseline(r))
+                base_wrong = _median_ms(lambda w=wrong_sql: baseline(w))
+                g_right = _median_ms(lambda qid=q.id, r=q.reference: grader.check(qid, r))
+                g_wrong = _median_ms(lambda qid=q.id, w=wrong: grader.check(qid, w), repeat=5)
+                right_ms.append(g_right)
+                wrong_ms.append(g_wrong)
+                right_ratio.append(g_right / base_right)
+                wrong_ratio.append(g_wrong / base_wrong)
+                print(f"{q.id:45s} {build_s:8.2f} {base_right:10.1f} {g_right:9.1f} {g_right / base_right:6.2f} "
+                      f"{g_wrong:9.1f} {g_wrong / base_wrong:6.2f}", flush=True)
+        finally:
+            grader.close()
+            plain.close()
+            if old_home is None:
+                os.environ.pop("PMDRILL_HOME", None)
+            else:
+                os.environ["PMDRILL_HOME"] = old_home
+    out = {"right_ms": statistics.median(right_ms), "right_ratio": statistics.median(right_ratio),
+           "wrong_ms": statistics.median(wrong_ms), "wrong_ratio": statistics.median(wrong_ratio),
+           "build_s_median": statistics.median(builds), "build_s_max": max(builds)}
+    print(f"grading a right answer: median {out['right_ms']:.1f} ms, {out['right_ratio']:.2f}x plain DuckDB "
+          f"(goal <= {GOAL_RATIO}x and < {GOAL_MS:.0f} ms)")
+    print(f"grading a wrong answer (feedback + counterexample): median {out['wrong_ms']:.1f} ms, "
+          f"{out['wrong_ratio']:.2f}x plain DuckDB")
+    print(f"first build of a question's hidden DBs (incl. first grading): median {out['build_s_median']:.2f} s, "
+          f"max {out['build_s_max']:.2f} s (goal < {GOAL_BUILD_S:.0f} s)")
+    return out
+
+
+if __name__ == "__main__":
+    run()

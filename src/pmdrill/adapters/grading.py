@@ -1,0 +1,191 @@
+"""Wires the SQL grader for the CLI and the web app: runners, the hidden-DB cache files and the bank.
+
+``check_answer`` returns the plain dict that `pmdrill sql check --json` prints and the web app shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from pmdrill import settings
+from pmdrill.adapters.local_runner import LocalRunner
+from pmdrill.core.sqlcheck import bank, hidden
+from pmdrill.core.sqlcheck.grade import GradeResult, Reference, grade, prepare_reference
+from pmdrill.core.sqlcheck.types import HiddenDb, Runner
+from pmdrill.errors import EngineError, PmdrillError, SqlError
+
+ENGINES = ("duckdb", "postgres")
+
+
+def hidden_dir() -> Path:
+    path = settings.home() / "cache" / "hidden"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def as_of_date() -> dt.date:
+    raw = settings.get("as_of")
+    try:
+        return dt.date.fromisoformat(str(raw))
+    except ValueError:
+        raise PmdrillError(f"PMDRILL_AS_OF={raw!r} is not a date (YYYY-MM-DD)") from None
+
+
+class Grader:
+    """One process's grading machinery: the runners, the loaded hidden DBs, the reference outputs.
+
+    Build it once (the CLI per command, the web app per process) and call ``check`` many times.
+    """
+
+    def __init__(self, warehouse: Path | None = None, *, as_of: dt.date | None = None,
+                 sandboxed: bool = True) -> None:
+        self.warehouse = Path(warehouse) if warehouse is not None else settings.warehouse_path()
+        self.as_of = as_of or as_of_date()
+        self.sandboxed = sandboxed
+        self._local: LocalRunner | None = None
+        self._sandbox: Runner | None = None
+        self._sandbox_hidden: Runner | None = None
+        self._postgres: dict[str, Runner] = {}
+        self._hidden: dict[str, list[HiddenDb]] = {}
+        self._reports: dict[str, hidden.BuildReport] = {}
+        self._lock = threading.RLock()
+
+    # -- runners -----------------------------------------------------------------------------
+    @property
+    def local(self) -> LocalRunner:
+        """The in-process runner for trusted SQL: references, mutants, counterexample shrinking."""
+        if self._local is None:
+            self._local = LocalRunner(self.warehouse, timeout_s=float(settings.get("sql_timeout_s")) * 4,
+                                      row_cap=int(settings.get("sql_row_cap")))
+        return self._local
+
+    def answer_runner(self, engine: str = "duckdb", url: str | None = None, dialect: str = "duckdb") -> Runner:
+        """Where a candidate's SQL runs: the hardened sandbox, or PostgreSQL with ``engine='postgres'``."""
+        if engine == "postgres":
+            return self._postgres_runner(url, dialect)
+        if engine != "duckdb":
+            raise PmdrillError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+        if not self.sandboxed:
+            return self.local
+        if self._sandbox is None:
+            self._sandbox = self._new_sandbox()
+        return self._sandbox
+
+    def _new_sandbox(self) -> Runner:
+        from pmdrill.adapters.sandbox import Sandbox
+
+        return Sandbox(self.warehouse, timeout_s=float(settings.get("sql_timeout_s")),
+                       memory_mb=int(settings.get("sql_memory_mb")), row_cap=int(settings.get("sql_row_cap")))
+
+    def hidden_runner(self, engine: str = "duckdb") -> Runner | None:
+        """A second sandbox worker for the hidden databases, so they run while the warehouse query
+        does (None: run them one after the other on the answer runner)."""
+        if engine != "duckdb" or not self.sandboxed or (os.cpu_count() or 1) < 2:
+            return None
+        if self._sandbox_hidden is None:
+            self._sandbox_hidden = self._new_sandbox()
+        return self._sandbox_hidden
+
+    def _postgres_runner(self, url: str | None, dialect: str) -> Runner:
+        raw = url or settings.get("postgres_url").reveal()
+        if not raw:
+            raise EngineError("--engine postgres needs --url URL (or PMDRILL_POSTGRES_URL)")
+        key = f"{dialect}|{raw}"
+        if key not in self._postgres:
+            try:
+                from pmdrill.adapters.postgres_store import PostgresRunner
+            except ImportError as exc:
+                raise EngineError(f"the PostgreSQL engine is not available: {exc}") from None
+            self._postgres[key] = PostgresRunner(raw, as_of=self.as_of, dialect=dialect)
+        return self._postgres[key]
+
+    # -- hidden databases --------------------------------------------------------------------
+    def hidden_dbs(self, ref: Reference, *, rebuild: bool = False) -> list[HiddenDb]:
+        """The hidden databases of a reference: memory, then the cache file, else built (and cached)."""
+        key = hidden.cache_key(ref.sql, self.as_of, ref.wrong_answers)
+        with self._lock:
+            if not rebuild and key in self._hidden:
+                return self._hidden[key]
+            path = hidden_dir() / f"{key}.json"
+            dbs: list[HiddenDb] | None = None
+            if not rebuild and path.exists():
+                try:
+                    dbs, report = hidden.decode(json.loads(path.read_text()))
+                    self._reports[key] = report
+                except (ValueError, KeyError, TypeError):
+                    dbs = None  # stale or damaged: rebuild it
+            if dbs is None:
+                dbs, report = hidden.build(ref.tree, ref.sql, self.local, as_of=self.as_of,
+                                           extra=ref.wrong_answers)
+                self._reports[key] = report
+                tmp = path.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_text(json.dumps(hidden.encode(dbs, report)))
+                tmp.replace(path)
+            self._hidden[key] = dbs
+            return dbs
+
+    def build_report(self, ref: Reference) -> hidden.BuildReport | None:
+        return self._reports.get(hidden.cache_key(ref.sql, self.as_of, ref.wrong_answers))
+
+    # -- grading -----------------------------------------------------------------------------
+    def check(self, question_id: str | None = None, answer: str = "", *, reference: str | None = None,
+              dialect: str = "duckdb", engine: str = "duckdb", url: str | None = None,
+              explain: bool = True) -> GradeResult:
+        """Grade ``answer`` against a bank question or a reference text."""
+        if (question_id is None) == (reference is None):
+            raise PmdrillError("give either a question id or a reference query")
+        target: Any = bank.get_question(question_id) if question_id is not None else reference
+        try:
+            ref = prepare_reference(target, as_of=self.as_of)
+        except SqlError as exc:
+            where = "the reference" if reference is not None else f"question {question_id}'s reference"
+            raise PmdrillError(f"{where} cannot run: {exc}") from None
+        answer_runner = self.answer_runner(engine, url, dialect)
+        t0 = time.perf_counter()
+        dbs = self.hidden_dbs(ref)
+        built_ms = (time.perf_counter() - t0) * 1000
+        result = grade(ref, answer, dialect=dialect, runner=self.local, hidden_dbs=dbs,
+                       as_of=self.as_of, explain=explain, answer_runner=answer_runner,
+                       raw_answer=engine == "postgres", hidden_runner=self.hidden_runner(engine))
+        result.timings_ms["hidden_dbs"] = built_ms  # loaded from memory or the cache file, or built
+        result.timings_ms["total"] = result.timings_ms.get("total", 0.0) + built_ms
+        return result
+
+    def close(self) -> None:
+        for r in [self._local, self._sandbox, self._sandbox_hidden, *self._postgres.values()]:
+            close = getattr(r, "close", None)
+            if close is not None:
+                close()
+        self._local = self._sandbox = self._sandbox_hidden = None
+        self._postgres.clear()
+
+    def __enter__(self) -> Grader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_DEFAULT: Grader | None = None
+
+
+def default_grader() -> Grader:
+    global _DEFAULT
+    if _DEFAULT is None or _DEFAULT.warehouse != settings.warehouse_path() or _DEFAULT.as_of != as_of_date():
+        if _DEFAULT is not None:
+            _DEFAULT.close()
+        _DEFAULT = Grader()
+    return _DEFAULT
+
+
+def check_answer(question_id: str | None, answer: str, *, reference: str | None = None,
+                 dialect: str = "duckdb", engine: str = "duckdb", url: str | None = None) -> dict[str, Any]:
+    """Grade one answer and return the plain dict (correct, error, feedback, counterexample, timings_ms)."""
+    return default_grader().check(question_id, answer, reference=reference, dialect=dialect,
+                                  engine=engine, url=url).to_dict()

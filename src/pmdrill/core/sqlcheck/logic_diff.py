@@ -1,0 +1,348 @@
+"""The logic of a query (tables, joins, filters, grouping, aggregates, windows, order) and a plain diff.
+
+Both trees are qualified with sqlglot's optimizer (aliases resolved to table names), then compared
+clause by clause in the order FROM -> JOIN -> WHERE -> GROUP BY -> HAVING -> SELECT -> ORDER BY.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, cast
+
+from sqlglot import exp
+from sqlglot.optimizer.qualify import qualify
+
+from pmdrill.core.warehouse import schema
+
+CLAUSES = ("FROM", "JOIN", "WHERE", "GROUP BY", "HAVING", "SELECT", "ORDER BY")
+_FLIP: dict[type[exp.Expression], type[exp.Binary]] = {exp.GT: exp.LT, exp.LT: exp.GT, exp.GTE: exp.LTE, exp.LTE: exp.GTE, exp.EQ: exp.EQ, exp.NEQ: exp.NEQ}
+
+
+@dataclass(frozen=True)
+class Join:
+    kind: str  # 'INNER', 'LEFT', 'RIGHT', 'FULL', 'CROSS'
+    table: str  # the table joined in (base table name, or '(subquery)')
+    keys: frozenset[tuple[str, str]]  # equality pairs of the ON clause, each pair sorted
+    tables: frozenset[str]  # base tables the ON clause touches
+
+
+@dataclass
+class Logic:
+    """What a query does, in terms a candidate can say out loud."""
+
+    tables: Counter[str] = field(default_factory=Counter)
+    joins: list[Join] = field(default_factory=list)
+    filters: list[str] = field(default_factory=list)  # WHERE and ON conditions that are not join keys
+    group_by: set[str] = field(default_factory=set)
+    having: list[str] = field(default_factory=list)
+    aggregates: Counter[tuple[str, bool, str]] = field(default_factory=Counter)  # (func, distinct, arg)
+    windows: Counter[str] = field(default_factory=Counter)
+    order_by: list[str] = field(default_factory=list)
+    limit: str | None = None
+    distinct: bool = False
+    columns: set[str] = field(default_factory=set)  # every base column read
+    literals: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Diff:
+    clause: str
+    kind: str  # e.g. 'table_missing', 'join_type', 'filter_missing', 'aggregate'
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"clause": self.clause, "kind": self.kind, "message": self.message}
+
+
+@cache
+def _schema() -> dict[str, dict[str, str]]:
+    return {t.name: {c.name: c.type for c in t.columns} for t in schema.tables()}
+
+
+def _qualified(tree: exp.Expression) -> exp.Expression:
+    try:
+        return qualify(tree.copy(), schema=cast(Any, _schema()), dialect="duckdb", validate_qualify_columns=False,
+                       quote_identifiers=False, identify=False)
+    except Exception:  # noqa: BLE001 - sqlglot raises many kinds; an unqualified tree still compares
+        return tree.copy()
+
+
+def _alias_map(tree: exp.Expression) -> dict[str, str]:
+    ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+    out = {}
+    for t in tree.find_all(exp.Table):
+        if t.name and t.name.lower() not in ctes and t.name in _schema():
+            out[t.alias_or_name] = t.name
+    return out
+
+
+def _render(node: exp.Expression, aliases: dict[str, str]) -> str:
+    """SQL text with every column named table.column (base table) or bare (CTE / subquery column)."""
+    node = node.copy()
+    for col in list(node.find_all(exp.Column)):
+        base = aliases.get(col.table)
+        col.set("table", exp.to_identifier(base) if base else None)
+        col.set("db", None)
+    for alias in list(node.find_all(exp.Alias)):
+        if alias is not node:
+            alias.replace(alias.this)
+    if isinstance(node, exp.Alias):
+        node = node.this
+    return node.sql(dialect="duckdb")
+
+
+def _conjuncts(cond: exp.Expression | None) -> list[exp.Expression]:
+    if cond is None:
+        return []
+    inner = cast(exp.Expression, cond.unnest())
+    if isinstance(inner, exp.And):
+        return _conjuncts(cast(exp.Expression, inner.left)) + _conjuncts(cast(exp.Expression, inner.right))
+    return [inner]
+
+
+def _normal(pred: exp.Expression, aliases: dict[str, str]) -> str:
+    """One predicate as text, a column on the left of a comparison (so a < b and b > a agree)."""
+    if isinstance(pred, exp.Binary) and type(pred) in _FLIP and not isinstance(pred.left, exp.Column) \
+            and isinstance(pred.right, exp.Column):
+        pred = cast(exp.Expression, _FLIP[type(pred)](this=pred.right.copy(), expression=pred.left.copy()))
+    if isinstance(pred, exp.EQ | exp.NEQ) and isinstance(pred.left, exp.Column) and isinstance(pred.right, exp.Column):
+        a, b = sorted([_render(pred.left, aliases), _render(pred.right, aliases)])
+        return f"{a} {'=' if isinstance(pred, exp.EQ) else '<>'} {b}"
+    return _render(pred, aliases)
+
+
+def _join_key(pred: exp.Expression, aliases: dict[str, str]) -> tuple[str, str] | None:
+    if isinstance(pred, exp.EQ) and isinstance(pred.left, exp.Column) and isinstance(pred.right, exp.Column):
+        a, b = sorted([_render(pred.left, aliases), _render(pred.right, aliases)])
+        return a, b
+    return None
+
+
+def extract(tree: exp.Expression) -> Logic:
+    """The logic of a query, over all its scopes (CTEs and subqueries included).
+
+    Example:
+        >>> import sqlglot
+        >>> lg = extract(sqlglot.parse_one("SELECT COUNT(DISTINCT e.learner_id) FROM enrollments e "
+        ...                                "JOIN payments p ON p.learner_id = e.learner_id WHERE p.status = 'succeeded'"))
+        >>> sorted(lg.tables), lg.joins[0].keys, lg.filters
+        (['enrollments', 'payments'], frozenset({('enrollments.learner_id', 'payments.learner_id')}), ["payments.status = 'succeeded'"])
+    """
+    q = _qualified(tree)
+    aliases = _alias_map(q)
+    lg = Logic()
+    for t in q.find_all(exp.Table):
+        if t.name in _schema() and t.alias_or_name in aliases:
+            lg.tables[t.name] += 1
+    for col in q.find_all(exp.Column):
+        base = aliases.get(col.table)
+        if base:
+            lg.columns.add(f"{base}.{col.name}")
+    for lit in q.find_all(exp.Literal):
+        lg.literals.add(lit.this)
+    for join in q.find_all(exp.Join):
+        kind = (join.side or join.kind or "INNER").upper()
+        if kind in ("OUTER", ""):
+            kind = "INNER"
+        if join.args.get("on") is None and not join.args.get("using") and kind == "INNER":
+            kind = "CROSS"
+        target = join.this
+        table = target.name if isinstance(target, exp.Table) and target.name in _schema() else "(subquery)"
+        if isinstance(target, exp.Table) and target.name not in _schema():
+            table = target.name
+        keys: set[tuple[str, str]] = set()
+        touched: set[str] = set()
+        for pred in _conjuncts(join.args.get("on")):
+            key = _join_key(pred, aliases)
+            if key:
+                keys.add(key)
+                touched.update(k.split(".")[0] for k in key if "." in k)
+            else:
+                lg.filters.append(_normal(pred, aliases))
+        lg.joins.append(Join(kind, table, frozenset(keys), frozenset(touched)))
+    for select in q.find_all(exp.Select):
+        where = select.args.get("where")
+        for pred in _conjuncts(where.this if where is not None else None):
+            lg.filters.append(_normal(pred, aliases))
+        group = select.args.get("group")
+        if group:
+            lg.group_by.update(_render(g, aliases) for g in group.expressions)
+        having = select.args.get("having")
+        if having:
+            lg.having.extend(_normal(p, aliases) for p in _conjuncts(having.this))
+        if select.args.get("distinct") and select is q:
+            lg.distinct = True
+    for agg in q.find_all(exp.AggFunc):
+        if agg.find_ancestor(exp.Window) is not None and isinstance(agg.parent, exp.Window):
+            continue
+        arg = agg.this
+        distinct = isinstance(arg, exp.Distinct)
+        if distinct:
+            arg = arg.expressions[0] if arg.expressions else None
+        text = "*" if arg is None or isinstance(arg, exp.Star) else _render(arg, aliases)
+        lg.aggregates[(agg.key.upper(), distinct, text)] += 1
+    for win in q.find_all(exp.Window):
+        func = win.this.key.upper() if win.this is not None else "?"
+        parts = [_render(p, aliases) for p in win.args.get("partition_by") or []]
+        order = win.args.get("order")
+        orders = [_render(o, aliases) for o in order.expressions] if order else []
+        lg.windows[f"{func} over (partition by {', '.join(parts) or '-'}; order by {', '.join(orders) or '-'})"] += 1
+    order = q.args.get("order")
+    if order:
+        named = {s.alias_or_name: s.unalias() for s in q.selects} if isinstance(q, exp.Query) else {}
+        for o in order.expressions:
+            key = o.copy()
+            if isinstance(key.this, exp.Column) and not key.this.table and key.this.name in named:
+                key.set("this", named[key.this.name].copy())
+            lg.order_by.append(_render(key, aliases))
+    limit = q.args.get("limit")
+    if limit is not None:
+        lg.limit = _render(limit.expression, aliases) if limit.expression is not None else limit.sql()
+    return lg
+
+
+def _column_of(text: str) -> str:
+    """The first column named in a predicate's text (to pair a missing filter with a changed one)."""
+    import re
+
+    m = re.search(r"[A-Za-z_]+\.[A-Za-z_]+|[A-Za-z_]+", text)
+    return m.group(0) if m else text
+
+
+def _agg_words(key: tuple[str, bool, str]) -> str:
+    func, distinct, arg = key
+    return f"{func}({'DISTINCT ' if distinct else ''}{arg})"
+
+
+def diff(reference: exp.Expression, answer: exp.Expression) -> list[Diff]:
+    """Plain-language differences between the reference's logic and the answer's, clause by clause."""
+    ref, ans = extract(reference), extract(answer)
+    out: list[Diff] = []
+    missing = sorted(set(ref.tables) - set(ans.tables))
+    extra = sorted(set(ans.tables) - set(ref.tables))
+    for t in missing:
+        out.append(Diff("FROM", "table_missing", f"The reference reads table {t}; your query does not."))
+    for t in extra:
+        out.append(Diff("FROM", "table_extra", f"Your query reads table {t}, which the answer does not need "
+                                               "(an extra join can repeat or drop rows)."))
+    out.extend(_join_diffs(ref, ans))
+    out.extend(_predicate_diffs("WHERE", ref.filters, ans.filters))
+    if ref.group_by != ans.group_by:
+        if not ans.group_by:
+            out.append(Diff("GROUP BY", "group_missing",
+                            f"The reference groups by {', '.join(sorted(ref.group_by))}; your query does not group."))
+        elif not ref.group_by:
+            out.append(Diff("GROUP BY", "group_extra",
+                            f"Your query groups by {', '.join(sorted(ans.group_by))}; the answer needs no grouping."))
+        else:
+            out.append(Diff("GROUP BY", "group_differs",
+                            f"Grouping differs: the reference groups by {', '.join(sorted(ref.group_by))}, "
+                            f"yours by {', '.join(sorted(ans.group_by))}."))
+    out.extend(_predicate_diffs("HAVING", ref.having, ans.having))
+    out.extend(_aggregate_diffs(ref, ans))
+    if ref.distinct != ans.distinct:
+        out.append(Diff("SELECT", "distinct", "The reference removes duplicate rows with SELECT DISTINCT; "
+                        "yours does not." if ref.distinct else
+                        "Your query uses SELECT DISTINCT; the reference keeps every row "
+                        "(duplicates are part of the answer)."))
+    for w in sorted(set(ref.windows) - set(ans.windows)):
+        out.append(Diff("SELECT", "window", f"The reference uses the window {w}; yours does not."))
+    for w in sorted(set(ans.windows) - set(ref.windows)):
+        out.append(Diff("SELECT", "window", f"Your query uses the window {w}, which the reference does not."))
+    # sort keys that differ only by an aggregate already reported are not a second finding
+    if ref.order_by and [o.replace("DISTINCT ", "") for o in ref.order_by] != [o.replace("DISTINCT ", "") for o in ans.order_by]:
+        out.append(Diff("ORDER BY", "order", f"The reference sorts by {', '.join(ref.order_by)}"
+                        + (f"; yours by {', '.join(ans.order_by)}." if ans.order_by else "; yours does not sort.")))
+    if ref.limit != ans.limit and (ref.limit or ans.limit):
+        out.append(Diff("ORDER BY", "limit", f"The reference keeps {('the first ' + ref.limit + ' rows') if ref.limit else 'every row'}; "
+                        f"yours keeps {('the first ' + ans.limit) if ans.limit else 'every row'}."))
+    return out
+
+
+def _a(word: str) -> str:
+    return ("an " if word[:1] in "AEIOU" else "a ") + word
+
+
+def _join_diffs(ref: Logic, ans: Logic) -> list[Diff]:
+    out = []
+    used: set[int] = set()
+    for rj in ref.joins:
+        match = None
+        for i, aj in enumerate(ans.joins):
+            if i not in used and (aj.table == rj.table or (aj.tables and aj.tables == rj.tables)):
+                match = i
+                break
+        if match is None:
+            continue
+        used.add(match)
+        aj = ans.joins[match]
+        if aj.kind != rj.kind:
+            why = ""
+            if rj.kind == "LEFT" and aj.kind == "INNER":
+                why = (f" An inner join drops the rows with no match in {rj.table} (e.g. a course with no "
+                       "enrollments), which the answer keeps.")
+            elif rj.kind == "INNER" and aj.kind == "LEFT":
+                why = " A left join keeps rows that have no match, which the answer leaves out."
+            out.append(Diff("JOIN", "join_type", f"Join to {rj.table}: the reference uses {_a(rj.kind)} JOIN, "
+                            f"yours {_a(aj.kind)} JOIN.{why}"))
+        if aj.keys != rj.keys and rj.keys:
+            def words(keys: frozenset[tuple[str, str]]) -> str:
+                return " and ".join(f"{a} = {b}" for a, b in sorted(keys)) or "no key"
+            out.append(Diff("JOIN", "join_keys", f"Join to {rj.table}: the reference matches on {words(rj.keys)}; "
+                            f"yours on {words(aj.keys)}."))
+    return out
+
+
+def _predicate_diffs(clause: str, ref: list[str], ans: list[str]) -> list[Diff]:
+    missing = [p for p in ref if p not in ans]
+    extra = [p for p in ans if p not in ref]
+    out = []
+    paired: set[str] = set()
+    word = "filter" if clause == "WHERE" else "HAVING condition"
+    for p in missing:
+        col = _column_of(p)
+        twin = next((e for e in extra if e not in paired and _column_of(e) == col), None)
+        if twin is not None:
+            paired.add(twin)
+            out.append(Diff(clause, "filter_differs", f"The {word} on {col} differs: the reference keeps rows "
+                            f"where {p}; yours where {twin} (check the operator and the boundary)."))
+        else:
+            out.append(Diff(clause, "filter_missing", f"Missing {word}: the reference keeps only rows where {p}."))
+    for e in extra:
+        if e not in paired:
+            out.append(Diff(clause, "filter_extra", f"Extra {word}: your query keeps only rows where {e}; "
+                            "the reference has no such condition."))
+    return out
+
+
+def _aggregate_diffs(ref: Logic, ans: Logic) -> list[Diff]:
+    out = []
+    missing = list((ref.aggregates - ans.aggregates).elements())
+    extra = list((ans.aggregates - ref.aggregates).elements())
+    for m in missing:
+        twin = next((e for e in extra if e[0] == m[0] and e[2] == m[2] and e[1] != m[1]), None)
+        if twin is not None:
+            extra.remove(twin)
+            if m[1]:
+                out.append(Diff("SELECT", "aggregate_distinct", f"The reference counts distinct values with "
+                                f"{_agg_words(m)}; yours {_agg_words(twin)} counts a value once per row "
+                                "(repeated rows, e.g. re-enrollments, are counted again)."))
+            else:
+                out.append(Diff("SELECT", "aggregate_distinct", f"The reference uses {_agg_words(m)}; yours "
+                                f"{_agg_words(twin)} collapses duplicates the answer keeps."))
+            continue
+        twin = next((e for e in extra if e[0] == m[0]), None) or next((e for e in extra if e[2] == m[2]), None)
+        if twin is not None:
+            extra.remove(twin)
+            note = ""
+            if m[0] == "COUNT" and twin[0] == "COUNT" and "*" in (m[2], twin[2]):
+                note = " COUNT(*) counts rows; COUNT(column) skips NULLs."
+            out.append(Diff("SELECT", "aggregate", f"The reference computes {_agg_words(m)}; yours "
+                            f"{_agg_words(twin)}.{note}"))
+        else:
+            out.append(Diff("SELECT", "aggregate_missing", f"The reference computes {_agg_words(m)}; your query does not."))
+    for e in extra:
+        out.append(Diff("SELECT", "aggregate_extra", f"Your query computes {_agg_words(e)}, which the reference does not."))
+    return out

@@ -1,0 +1,158 @@
+"""Feedback on wrong answers: the clause-by-clause logic diff, the smallest counterexample, logic-first plans."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlglot
+
+from pmdrill.adapters.grading import Grader
+from pmdrill.adapters.local_runner import LocalRunner
+from pmdrill.core.sqlcheck import datagen, gate, logic_diff, plan, shrink
+from pmdrill.core.sqlcheck.compare import compare
+from pmdrill.core.sqlcheck.logic_diff import CLAUSES
+from pmdrill.core.sqlcheck.types import HiddenDb
+from sqlcheck_fixtures import AS_OF, make_warehouse
+
+
+def diff(ref: str, ans: str) -> list[logic_diff.Diff]:
+    return logic_diff.diff(sqlglot.parse_one(ref, read="duckdb"), sqlglot.parse_one(ans, read="duckdb"))
+
+
+def kinds(ref: str, ans: str) -> list[str]:
+    return [d.kind for d in diff(ref, ans)]
+
+
+BASE = ("SELECT c.domain, COUNT(DISTINCT e.learner_id) AS n FROM courses c LEFT JOIN enrollments e "
+        "ON e.course_id = c.course_id WHERE e.enrolled_at >= DATE '2026-01-01' GROUP BY c.domain")
+
+
+def test_identical_logic_with_other_aliases_has_no_diff() -> None:
+    same = ("SELECT co.domain, COUNT(DISTINCT en.learner_id) AS learners FROM courses AS co LEFT JOIN enrollments en "
+            "ON co.course_id = en.course_id WHERE DATE '2026-01-01' <= en.enrolled_at GROUP BY co.domain")
+    assert diff(BASE, same) == []
+
+
+def test_join_type_and_join_keys() -> None:
+    inner = BASE.replace("LEFT JOIN", "JOIN")
+    d = diff(BASE, inner)
+    assert [x.kind for x in d] == ["join_type"]
+    assert "LEFT JOIN" in d[0].message and "INNER JOIN" in d[0].message
+    assert "join_keys" in kinds(BASE, BASE.replace("e.course_id = c.course_id", "e.learner_id = c.course_id"))
+
+
+def test_tables_missing_and_extra() -> None:
+    extra = BASE.replace("GROUP BY", "AND EXISTS (SELECT 1 FROM payments p WHERE p.learner_id = e.learner_id) GROUP BY")
+    assert "table_extra" in kinds(BASE, extra)
+    assert "table_missing" in kinds(extra, BASE)
+
+
+def test_filters_missing_changed_and_extra() -> None:
+    no_filter = BASE.replace("WHERE e.enrolled_at >= DATE '2026-01-01' ", "")
+    assert kinds(BASE, no_filter) == ["filter_missing"]
+    boundary = diff(BASE, BASE.replace(">=", ">"))
+    assert [x.kind for x in boundary] == ["filter_differs"] and "boundary" in boundary[0].message
+    assert kinds(no_filter, BASE) == ["filter_extra"]
+
+
+def test_grouping_aggregates_windows_and_order() -> None:
+    assert "group_differs" in kinds(BASE, BASE.replace("GROUP BY c.domain", "GROUP BY c.domain, c.level"))
+    assert kinds(BASE, BASE.replace("COUNT(DISTINCT e.learner_id)", "COUNT(e.learner_id)")) == ["aggregate_distinct"]
+    star = diff("SELECT COUNT(*) FROM learners", "SELECT COUNT(learner_goal) FROM learners")
+    assert star[0].kind == "aggregate" and "skips NULLs" in star[0].message
+    ranked = "SELECT learner_id, RANK() OVER (PARTITION BY country ORDER BY signed_up_at) FROM learners"
+    rowno = ranked.replace("RANK()", "ROW_NUMBER()")
+    assert kinds(ranked, rowno).count("window") == 2
+    assert "order" in kinds(BASE + " ORDER BY n DESC", BASE + " ORDER BY n")
+
+
+def test_findings_follow_the_clause_order() -> None:
+    bad = ("SELECT c.level, COUNT(e.learner_id) AS n FROM courses c JOIN enrollments e ON e.course_id = c.course_id "
+           "GROUP BY c.level")
+    order = [CLAUSES.index(d.clause) for d in diff(BASE, bad)]
+    assert order == sorted(order) and len(order) >= 4
+
+
+@pytest.fixture(scope="module")
+def runner(tmp_path_factory: pytest.TempPathFactory) -> LocalRunner:
+    return LocalRunner(make_warehouse(tmp_path_factory.mktemp("wh")))
+
+
+def test_counterexample_is_small_valid_and_still_disagrees(runner: LocalRunner) -> None:
+    import random
+
+    ref = gate.check("SELECT COUNT(DISTINCT learner_id) AS n FROM enrollments", as_of=AS_OF).duckdb_sql
+    ans = gate.check("SELECT COUNT(learner_id) AS n FROM enrollments", as_of=AS_OF).duckdb_sql
+    pools = datagen.pools_from(sqlglot.parse_one("SELECT 1"), AS_OF)
+    db = None
+    for seed in range(50):  # a random database on which the two disagree (a learner enrolled twice)
+        cand = datagen.random_db(["enrollments"], pools, random.Random(seed), datagen.Profile(rows=(8, 12)))
+        if not compare(runner.run(ref, cand), runner.run(ans, cand)).equal:
+            db = cand
+            break
+    assert db is not None
+    small, expected, got = shrink.shrink(db, ref, ans, runner)
+    assert small.row_count < db.row_count
+    assert datagen.check_db(small, AS_OF) == []
+    assert not compare(expected, got).equal
+    # the smallest disagreement is two enrollments of one learner (plus the rows they need)
+    assert len(small.tables["enrollments"]) == 2
+    ce = shrink.counterexample(db, ref, ans, runner, runner, runner.run(ref, db), runner.run(ans, db))
+    assert set(ce) >= {"tables", "expected", "got"}
+    assert ce["expected"]["rows"] != ce["got"]["rows"]
+
+
+def test_grade_gives_a_counterexample_side_by_side(tmp_path: Path) -> None:
+    g = Grader(make_warehouse(tmp_path), as_of=AS_OF, sandboxed=False)
+    ref = "SELECT c.course_id, COUNT(e.enrollment_id) AS n FROM courses c LEFT JOIN enrollments e ON e.course_id = c.course_id GROUP BY 1"
+    wrong = "SELECT c.course_id, COUNT(*) AS n FROM courses c LEFT JOIN enrollments e ON e.course_id = c.course_id GROUP BY 1"
+    result = g.check(None, wrong, reference=ref)
+    assert result.correct is False
+    ce = result.counterexample
+    assert ce is not None and ce["rows"] <= ce["original_rows"]
+    assert ce["expected"]["rows"] != ce["got"]["rows"]
+    db = HiddenDb({t: tuple(tuple(r) for r in v["rows"]) for t, v in ce["tables"].items()})
+    assert datagen.check_db(db, AS_OF) == []
+    assert any("COUNT(*)" in f for f in result.feedback)
+    g.close()
+
+
+# ---- logic first ---------------------------------------------------------------------------
+
+PLAN_REF = ("SELECT COUNT(DISTINCT e.learner_id) FROM enrollments e JOIN payments p ON p.learner_id = e.learner_id "
+            "WHERE p.paid_at >= CAST('2026-06-30' AS DATE) - INTERVAL 30 DAY")
+
+
+def statuses(text: str, ref: str = PLAN_REF) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for p in plan.check_plan(text, sqlglot.parse_one(ref, read="duckdb")):
+        out.setdefault(p.part, []).append(p.status)
+    return out
+
+
+@pytest.mark.parametrize("text", [
+    "join enrollments to payments on learner_id, keep the last 30 days, count distinct learners",
+    "Take enrolments and link them with payment transactions by learner id; only the past 30 days; "
+    "number of unique students",
+])
+def test_a_right_plan_is_confirmed_whatever_the_words(text: str) -> None:
+    s = statuses(text)
+    assert all(v == "confirmed" for vs in s.values() for v in vs), s
+
+
+def test_a_plan_that_counts_rows_is_questioned() -> None:
+    s = statuses("join enrollments to payments on learner_id, keep the last 30 days, count them")
+    assert s["aggregate"] == ["questioned"]
+
+
+def test_silence_is_missing_not_wrong_and_extra_tables_are_questioned() -> None:
+    s = statuses("count distinct learners in enrollments")
+    assert s["join"] == ["missing"] and s["filter"] == ["missing"]
+    extra = statuses("join enrollments, payments and certificates on learner_id, last 30 days, count distinct learners")
+    assert "questioned" in extra["tables"]
+
+
+def test_wrong_join_key_is_questioned() -> None:
+    s = statuses("join enrollments to payments on enrollment_id, last 30 days, count distinct learners")
+    assert s["join"] == ["questioned"]

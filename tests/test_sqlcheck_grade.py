@@ -1,0 +1,143 @@
+"""Grading a submission end to end on real DuckDB: verdicts, errors, dialects, caching of reference runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pmdrill.adapters.grading import Grader
+from pmdrill.adapters.local_runner import LocalRunner
+from pmdrill.core.sqlcheck import bank
+from pmdrill.core.sqlcheck.grade import grade, prepare_reference
+from sqlcheck_fixtures import AS_OF, make_warehouse
+
+REF = ("SELECT c.domain, COUNT(DISTINCT e.learner_id) AS learners FROM courses c "
+       "LEFT JOIN enrollments e ON e.course_id = c.course_id GROUP BY c.domain ORDER BY learners DESC, c.domain")
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_warehouse(tmp_path_factory.mktemp("wh"))
+
+
+@pytest.fixture(scope="module")
+def grader(warehouse: Path):  # type: ignore[no-untyped-def]
+    g = Grader(warehouse, as_of=AS_OF, sandboxed=False)
+    yield g
+    g.close()
+
+
+def check(grader: Grader, answer: str, ref: str = REF, dialect: str = "duckdb"):  # type: ignore[no-untyped-def]
+    return grader.check(None, answer, reference=ref, dialect=dialect)
+
+
+@pytest.mark.parametrize("answer", [
+    REF,
+    # other aliases, other column names, a CTE, positional ORDER BY
+    "WITH x AS (SELECT course_id, learner_id FROM enrollments) SELECT co.domain AS d, "
+    "COUNT(DISTINCT x.learner_id) AS n FROM courses co LEFT JOIN x USING (course_id) GROUP BY 1 ORDER BY 2 DESC, 1",
+    # a correlated subquery instead of a join
+    "SELECT domain, (SELECT COUNT(DISTINCT e.learner_id) FROM enrollments e JOIN courses c2 ON c2.course_id = "
+    "e.course_id WHERE c2.domain = c.domain) AS learners FROM (SELECT DISTINCT domain FROM courses) c "
+    "ORDER BY learners DESC, domain",
+])
+def test_paraphrases_are_correct(grader: Grader, answer: str) -> None:
+    result = check(grader, answer)
+    assert result.error is None
+    assert result.correct is True, result.feedback
+    assert all(c["passed"] for c in result.checks) and len(result.checks) > 1
+
+
+@pytest.mark.parametrize("answer, finding", [
+    ("SELECT c.domain, COUNT(DISTINCT e.learner_id) AS learners FROM courses c JOIN enrollments e "
+     "ON e.course_id = c.course_id GROUP BY c.domain ORDER BY learners DESC, c.domain", "INNER JOIN"),
+    ("SELECT c.domain, COUNT(e.learner_id) AS learners FROM courses c LEFT JOIN enrollments e "
+     "ON e.course_id = c.course_id GROUP BY c.domain ORDER BY learners DESC, c.domain", "COUNT(DISTINCT"),
+    ("SELECT c.domain, COUNT(DISTINCT e.learner_id) AS learners FROM courses c LEFT JOIN enrollments e "
+     "ON e.course_id = c.course_id GROUP BY c.domain ORDER BY learners, c.domain", "sorts"),
+])
+def test_wrong_answers_fail_with_the_logic_named(grader: Grader, answer: str, finding: str) -> None:
+    result = check(grader, answer)
+    assert result.correct is False and result.error is None
+    assert any(finding in f for f in result.feedback), result.feedback
+
+
+def test_syntax_error_reports_line_and_column(grader: Grader) -> None:
+    result = check(grader, "SELECT domain\nFROM courses\nWHERE (domain = 'x'")
+    assert result.correct is False
+    assert result.error is not None and "line" in result.error and "column" in result.error
+    assert result.error_detail is not None and result.error_detail["line"] >= 1
+    assert result.error_detail["column"] >= 1
+
+
+def test_refused_and_failing_answers_are_errors(grader: Grader) -> None:
+    refused = check(grader, "DELETE FROM courses")
+    assert refused.correct is False and refused.error is not None and refused.error.startswith("refused")
+    failing = check(grader, "SELECT CAST('x' AS INTEGER)")
+    assert failing.correct is False and failing.error is not None and "failed" in failing.error
+    unknown = check(grader, "SELECT nope FROM courses")
+    assert unknown.correct is False and unknown.error is not None
+
+
+@pytest.mark.parametrize("dialect, answer", [
+    ("postgres", "SELECT c.domain, COUNT(DISTINCT e.learner_id) AS learners FROM courses c LEFT JOIN "
+                 "enrollments e ON e.course_id = c.course_id GROUP BY c.domain ORDER BY learners DESC, c.domain"),
+    ("mysql", "SELECT c.domain, COUNT(DISTINCT e.learner_id) AS learners FROM courses c LEFT JOIN "
+              "enrollments e ON e.course_id = c.course_id GROUP BY c.domain ORDER BY learners DESC, c.domain"),
+])
+def test_other_dialects(grader: Grader, dialect: str, answer: str) -> None:
+    assert check(grader, answer, dialect=dialect).correct is True
+
+
+def test_mysql_integer_division_keeps_its_meaning(grader: Grader) -> None:
+    ref = "SELECT COUNT(*) / 3 AS x FROM courses"  # DuckDB: / is true division
+    assert check(grader, "SELECT COUNT(*) / 3 AS x FROM courses", ref=ref, dialect="mysql").correct is True
+    # PostgreSQL divides integers as integers: the same text means something else there
+    pg = check(grader, "SELECT COUNT(*) / 3 AS x FROM courses", ref=ref, dialect="postgres")
+    n = LocalRunner(grader.warehouse).run("SELECT COUNT(*) FROM courses").rows[0][0]
+    assert pg.correct is (n % 3 == 0)
+
+
+def test_repeat_submission_reuses_the_reference_runs(warehouse: Path) -> None:
+    runner = LocalRunner(warehouse)
+    ref = prepare_reference(REF, as_of=AS_OF)
+    first = grade(ref, REF, runner=runner, hidden_dbs=(), as_of=AS_OF)
+    again = grade(ref, REF, runner=runner, hidden_dbs=(), as_of=AS_OF)
+    assert first.correct and again.correct
+    assert first.timings_ms["reference"] > 0
+    assert again.timings_ms["reference"] < first.timings_ms["reference"]
+    assert set(again.timings_ms) >= {"total", "gate", "answer_warehouse"}
+    runner.close()
+
+
+def test_grade_against_a_bank_question(grader: Grader) -> None:
+    q = bank.load_bank()[0]
+    right = grader.check(q.id, q.reference)
+    assert right.correct is True and right.question_id == q.id
+    wrong = grader.check(q.id, "SELECT 1 AS x")
+    assert wrong.correct is False and wrong.hint == q.hints[0]
+    assert any(q.hints[0] in f for f in wrong.feedback)
+
+
+def test_to_dict_has_the_public_fields(grader: Grader) -> None:
+    d = check(grader, "SELECT 1").to_dict()
+    assert {"correct", "error", "feedback", "counterexample", "timings_ms"} <= set(d)
+    assert isinstance(d["feedback"], list) and "total" in d["timings_ms"]
+
+
+def test_hidden_runner_in_parallel_gives_the_same_verdicts(warehouse: Path) -> None:
+    from pmdrill.core.sqlcheck import hidden
+
+    runner, answers, helper = LocalRunner(warehouse), LocalRunner(warehouse), LocalRunner(warehouse)
+    ref = prepare_reference(REF, as_of=AS_OF)
+    dbs, _ = hidden.build(ref.tree, ref.sql, runner, as_of=AS_OF)
+    wrong = REF.replace("COUNT(DISTINCT e.learner_id)", "COUNT(e.learner_id)")
+    for answer in (REF, wrong):
+        alone = grade(ref, answer, runner=runner, hidden_dbs=dbs, as_of=AS_OF, answer_runner=answers)
+        both = grade(ref, answer, runner=runner, hidden_dbs=dbs, as_of=AS_OF, answer_runner=answers,
+                     hidden_runner=helper)
+        assert alone.correct == both.correct == (answer == REF)
+        assert [c["passed"] for c in alone.checks] == [c["passed"] for c in both.checks]
+    for r in (runner, answers, helper):
+        r.close()
