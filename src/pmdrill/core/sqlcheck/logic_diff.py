@@ -6,6 +6,7 @@ clause by clause in the order FROM -> JOIN -> WHERE -> GROUP BY -> HAVING -> SEL
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
@@ -90,7 +91,26 @@ def _render(node: exp.Expression, aliases: dict[str, str]) -> str:
             alias.replace(alias.this)
     if isinstance(node, exp.Alias):
         node = node.this
+    for lit in list(node.find_all(exp.Cast)):
+        # DATE '2026-05-01', CAST('2026-05-01' AS TIMESTAMP) and '2026-05-01 00:00:00' mean the same
+        # bound when compared with a timestamp column: never report them as a different filter
+        if isinstance(lit.this, exp.Literal) and lit.this.is_string and lit.to.is_type(*_TEMPORAL):
+            if lit is node:
+                return _temporal_text(lit.this.name)
+            lit.replace(exp.Literal.string(_temporal_text(lit.this.name)[1:-1]))
+    for lit in list(node.find_all(exp.Literal)):
+        if lit.is_string and _MIDNIGHT.match(lit.name):
+            lit.replace(exp.Literal.string(lit.name[:10]))
     return node.sql(dialect="duckdb")
+
+
+_TEMPORAL = (exp.DataType.Type.DATE, exp.DataType.Type.TIMESTAMP, exp.DataType.Type.DATETIME,
+             exp.DataType.Type.TIMESTAMPTZ, exp.DataType.Type.TIMESTAMPNTZ)
+_MIDNIGHT = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]00:00(:00(\.0+)?)?$")
+
+
+def _temporal_text(text: str) -> str:
+    return f"'{text[:10]}'" if _MIDNIGHT.match(text) else f"'{text}'"
 
 
 def _conjuncts(cond: exp.Expression | None) -> list[exp.Expression]:
