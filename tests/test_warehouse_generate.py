@@ -167,3 +167,23 @@ def test_history_starts_2023_and_orders_hold(con: duckdb.DuckDBPyConnection) -> 
     }
     for name, sql in checks.items():
         assert con.execute(sql).fetchone()[0] == 0, name
+
+
+def test_balanced_draws_keep_each_probability_and_fix_each_stratum_total() -> None:
+    import numpy as np
+
+    from pmdrill.core.warehouse.params import balanced_bernoulli, rng_for
+
+    p = np.r_[np.full(3_000, 0.05), np.full(2_000, 0.3), np.full(1_000, 0.9)]
+    stratum = np.repeat(np.array([3, 1, 2], dtype=np.int8), [3_000, 2_000, 1_000])
+    hits = np.zeros(len(p))
+    for i in range(200):
+        draw = balanced_bernoulli(rng_for(i, "test"), p, stratum)
+        for s in (3, 1, 2):  # each stratum's count is its expectation, give or take one
+            assert abs(draw[stratum == s].sum() - p[stratum == s].sum()) <= 1
+        hits += draw
+    # marginally each draw is still Bernoulli(p): per-stratum means of the per-row hit rates
+    for s, want in ((3, 0.05), (1, 0.3), (2, 0.9)):
+        assert abs(hits[stratum == s].mean() / 200 - want) < 0.01
+    first_rows = hits[:300] / 200  # and no row is favoured: rows differ only by sampling noise
+    assert first_rows.max() < 0.2

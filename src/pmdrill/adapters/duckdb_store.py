@@ -11,12 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import queue
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from pmdrill import settings
 from pmdrill.core.warehouse import schema
@@ -25,6 +28,8 @@ from pmdrill.core.warehouse.version import GENERATOR_VERSION
 from pmdrill.errors import WarehouseError
 
 META = "_pmdrill_meta"
+_QUEUE_BATCHES = 24  # about one chunk of Arrow batches waits for insertion at most
+_BUILD_MEMORY_MB = 768  # DuckDB's share of the build's memory; the generator holds one chunk besides
 
 
 def create_tables_sql() -> str:
@@ -67,6 +72,44 @@ def _data_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in rows]
 
 
+def _insert_all(con: duckdb.DuckDBPyConnection, batches: Iterator[tuple[str, pa.Table]]) -> int:
+    """Insert every batch, in order, on a second thread while the generator makes the next ones.
+
+    DuckDB releases the GIL while it inserts, so generation (NumPy) and insertion overlap on two
+    cores. The queue is bounded, which bounds memory; the data and its order do not depend on timing.
+    """
+    todo: queue.Queue[tuple[str, pa.Table] | None] = queue.Queue(maxsize=_QUEUE_BATCHES)
+    failed: list[BaseException] = []
+
+    def insert() -> None:
+        while (item := todo.get()) is not None:
+            if failed:
+                continue  # drain the queue so the producer never blocks
+            name, batch = item
+            try:
+                con.register("_batch", batch)
+                con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _batch")
+                con.unregister("_batch")
+            except BaseException as exc:  # re-raised on the calling thread
+                failed.append(exc)
+
+    worker = threading.Thread(target=insert, name="pmdrill-insert", daemon=True)
+    worker.start()
+    rows = 0
+    try:
+        for name, batch in batches:
+            if failed:
+                break
+            todo.put((name, batch))
+            rows += batch.num_rows
+    finally:
+        todo.put(None)
+        worker.join()
+    if failed:
+        raise failed[0]
+    return rows
+
+
 def build_warehouse(out: Path, *, scale: str = "small", seed: int = 42, as_of: dt.date = dt.date(2026, 6, 30),
                     progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
     """Generate the warehouse into ``out`` (built under a temporary name, then renamed)."""
@@ -80,13 +123,10 @@ def build_warehouse(out: Path, *, scale: str = "small", seed: int = 42, as_of: d
     con = duckdb.connect(str(tmp))
     try:
         con.execute("SET preserve_insertion_order = false")
+        con.execute("SET enable_progress_bar = false")
+        con.execute(f"SET memory_limit = '{_BUILD_MEMORY_MB}MB'")  # bounds RSS at every scale (spills to disk)
         con.execute(create_tables_sql())
-        rows = 0
-        for name, batch in generate(scale, seed, as_of, progress):
-            con.register("_batch", batch)
-            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _batch")
-            con.unregister("_batch")
-            rows += batch.num_rows
+        rows = _insert_all(con, generate(scale, seed, as_of, progress))
         checksums = table_checksums(con)
         meta = {"as_of": as_of.isoformat(), "seed": str(seed), "scale": scale,
                 "generator_version": str(GENERATOR_VERSION), "checksums": json.dumps(checksums, sort_keys=True),

@@ -62,13 +62,18 @@ EFFECTS: tuple[Target, ...] = (
             _lift("early_paywall", _per_learner("""SELECT champion_learner_id AS learner_id,
               sum(annual_contract_value_usd) AS n FROM enterprise_accounts WHERE champion_learner_id IS NOT NULL
               GROUP BY 1""")), -1.0, -1e-9, "planted: down"),
-    _effect("E11", "early_paywall: 12-month value per learner (payments + referred payments + champion ACV)",
+    # 12-month value: the learner's own consumer payments (subscriptions and certificates: what a paywall
+    # can move; degree tuition follows an admission decision and a handful of $10k+ students would drown
+    # the signal), the consumer payments of the learners they referred, and the ACV of the enterprise
+    # accounts they championed, each within 365 days of assignment; refunded and failed charges excluded
+    _effect("E11", "early_paywall: 12-month value per learner (consumer payments + referred payments + champion ACV)",
             _lift("early_paywall", _per_learner("""SELECT learner_id, sum(v) AS n FROM (
               SELECT a.learner_id, p.amount_usd AS v FROM a JOIN payments p USING (learner_id)
-                WHERE p.status = 'succeeded' AND p.paid_at < a.assigned_at + INTERVAL 365 DAY
+                WHERE p.status = 'succeeded' AND p.payment_type <> 'degree_tuition'
+                AND p.paid_at < a.assigned_at + INTERVAL 365 DAY
               UNION ALL SELECT a.learner_id, p.amount_usd FROM a JOIN learners r ON r.referred_by_learner_id = a.learner_id
                 JOIN payments p ON p.learner_id = r.learner_id WHERE p.status = 'succeeded'
-                AND p.paid_at < a.assigned_at + INTERVAL 365 DAY
+                AND p.payment_type <> 'degree_tuition' AND p.paid_at < a.assigned_at + INTERVAL 365 DAY
               UNION ALL SELECT a.learner_id, ac.annual_contract_value_usd FROM a JOIN enterprise_accounts ac
                 ON ac.champion_learner_id = a.learner_id WHERE ac.contract_start < a.assigned_at + INTERVAL 365 DAY
               ) GROUP BY 1""")), -1.0, -1e-9, "planted: lower than control"),

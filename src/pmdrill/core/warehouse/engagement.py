@@ -11,7 +11,7 @@ import numpy as np
 from pmdrill.core.warehouse.enrollments import S_RECOMMENDATION
 from pmdrill.core.warehouse.events import APP_OPEN, NOTIF_OPEN
 from pmdrill.core.warehouse.frames import NULL_ID, NULL_TS, Frame, concat
-from pmdrill.core.warehouse.params import DAY, B, sigmoid
+from pmdrill.core.warehouse.params import DAY, B, balanced_bernoulli, sigmoid
 
 CHANNELS = ("push", "email")
 CAMPAIGNS = ("streak_reminder", "deadline_reminder", "new_course", "promo", "weekly_digest")
@@ -82,10 +82,14 @@ def build_notifications(rng: np.random.Generator, learners: Frame, enr: Frame, p
 
 
 def build_recommendations(rng: np.random.Generator, enr: Frame, learners: Frame, n_courses: int,
-                          popularity: np.ndarray, v2_from: np.ndarray, v2_to: np.ndarray, as_of_day: int) -> Frame:
+                          popularity: np.ndarray, v2_from: np.ndarray, v2_to: np.ndarray, control_from: np.ndarray,
+                          as_of_day: int) -> Frame:
     """Impressions around each enrollment; rec-led enrollments carry the click that led to them.
 
-    ``v2_from/v2_to`` (per learner) is when the learner saw the v2 model (rec_model_v2 treatment).
+    ``v2_from/v2_to`` (per learner) is when the learner saw the v2 model (rec_model_v2 treatment);
+    ``control_from`` is when a control learner's exposure began. Clicks are drawn balanced within
+    each arm's window (see ``balanced_bernoulli``) so the planted click-through lift is not buried
+    in binomial noise: v2 raises the click probability of every impression, nothing else.
     """
     end = (as_of_day + 1) * DAY
     led = np.flatnonzero(enr["source"] == S_RECOMMENDATION)
@@ -97,8 +101,10 @@ def build_recommendations(rng: np.random.Generator, enr: Frame, learners: Frame,
     p = popularity / popularity.sum()
     course = np.r_[enr["course"][led], rng.choice(n_courses, len(owner), p=p)]
     v2 = (v2_from[learner] != NULL_TS) & (shown >= v2_from[learner]) & (shown < v2_to[learner])
-    click_p = 0.045 * np.where(v2, B["rec_v2_click_lift"], 1.0)
-    clicked = np.r_[np.ones(len(led), bool), rng.random(len(owner)) < click_p[len(led):]]
+    click_p = B["rec_click_rate"] * np.where(v2, B["rec_v2_click_lift"], 1.0)
+    control = (control_from[learner] != NULL_TS) & (shown >= control_from[learner]) & (shown < v2_to[learner])
+    stratum = np.where(v2, 2, np.where(control, 1, 0)).astype(np.int8)
+    clicked = np.r_[np.ones(len(led), bool), balanced_bernoulli(rng, click_p[len(led):], stratum[len(led):])]
     clicked_at = np.where(clicked, shown + rng.integers(5, 110, len(shown)), NULL_TS)
     rec: Frame = {"learner": learner, "course": course, "shown_at": shown,
                   "surface": rng.choice(3, len(shown), p=[0.5, 0.3, 0.2]).astype(np.int8),

@@ -107,14 +107,21 @@ def _pick_courses(rng: np.random.Generator, cat: Catalog, t: np.ndarray, m: int)
 def _add_degrees(rng: np.random.Generator, frame: Frame, learners: Frame, cat: Catalog,
                  as_of_day: int) -> Frame:
     """A few consumer learners are admitted to a degree: its courses in order, two per term."""
-    n = len(learners["signed_up_at"])
     eligible = (learners["seat"] < 0) & ~learners["is_internal_test"] & np.isin(
         learners["learner_goal"], (*CAREER_GOALS, GOALS.index("academic")))
-    admitted = np.flatnonzero(eligible & (rng.random(n) < B["degree_learner_share"] / 0.7))
-    degrees = cat.programs["program_id"][cat.programs["program_type"] == 2]
-    if len(admitted) == 0 or len(degrees) == 0:
+    # an exact number admitted, spread evenly over the degrees: a handful of $10k+ students must not
+    # swing the revenue mix (T9) from one seed to the next
+    pool = np.flatnonzero(eligible)
+    is_degree = cat.programs["program_type"] == 2
+    degrees = cat.programs["program_id"][is_degree]
+    if len(degrees) == 0:
         return frame
-    prog = rng.choice(degrees, len(admitted))
+    budget = B["degree_reference_tuition"] / float(np.mean(cat.programs["tuition_usd"][is_degree].astype(float)))
+    k = min(len(pool), int(round(B["degree_learner_share"] / 0.7 * len(pool) * budget)))
+    admitted = np.sort(rng.choice(pool, k, replace=False))
+    if len(admitted) == 0:
+        return frame
+    prog = np.resize(rng.permutation(degrees), len(admitted))[rng.permutation(len(admitted))]
     rows = []
     links = cat.program_courses
     for d in degrees:  # a loop per degree program

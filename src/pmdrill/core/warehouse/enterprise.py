@@ -30,7 +30,9 @@ def build_accounts(rng: np.random.Generator, n_learners: int, as_of_day: int) ->
     industry = np.where(rng.random(n0) < 0.08, -1, industry)
     start = start0 + rng.integers(0, as_of_day - start0 - 20, n0)
     champion = (segment == 0) & (start >= day_number(HISTORY_START) + 240) & (rng.random(n0) < B["champion_share"])
-    seats = np.clip(np.round(rng.lognormal(np.log(15), 0.6, n0)), 5, 400).astype(np.int64)
+    median = np.array([B["seats_business"], B["seats_campus"], B["seats_government"]])[segment]
+    median = median * np.where(champion, B["champion_seat_factor"], 1.0)  # an insider lands a bigger deal
+    seats = np.clip(np.round(rng.lognormal(np.log(median), 0.6)), 2, 400).astype(np.int64)
     price = np.array([B["seat_price_business"], B["seat_price_campus"], B["seat_price_government"]])[segment]
     acv = np.round(seats * price * rng.uniform(0.85, 1.1, n0), -1)
     activation = np.clip(B["activation_mean"] + rng.normal(0, 0.16, n0) + 0.12 * champion, 0.05, 0.95)
@@ -71,7 +73,7 @@ def build_accounts(rng: np.random.Generator, n_learners: int, as_of_day: int) ->
         nxt = {k: v[renewed] for k, v in cur.items() if k not in ("local", "end", "renewed")}
         nxt["prev"] = cur["local"][renewed]
         nxt["start"] = cur["end"][renewed]
-        nxt["seats"] = np.maximum(5, np.round(nxt["seats"] * grow)).astype(np.int64)
+        nxt["seats"] = np.maximum(2, np.round(nxt["seats"] * grow)).astype(np.int64)
         nxt["acv"] = np.round(nxt["acv"] * grow, -1)
         nxt["activation"] = np.clip(nxt["activation"] + rng.normal(0.02, 0.06, len(grow)), 0.05, 0.95)
         cur = nxt

@@ -4,6 +4,14 @@ Assignment is randomised within pairs of learners matched on pre-treatment trait
 control-world outcome (the warehouse is simulated once without treatment first), so the planted
 effects stand clear of seed noise at the default scale; the effects themselves come from the
 behaviour model run again under treatment with the same random numbers.
+
+early_paywall is matched on both potential outcomes: learning is also simulated with the paywall on
+for every eligible learner, and pairs agree on 30-day conversion, paid months and completions in
+both worlds (and on how they would pay), so a coin flip per pair splits the cohort into two halves
+whose difference is the treatment's doing. Where an arm's rate of a rare event is the planted
+effect (recommendation clicks, failed and refunded charges), the draws are balanced within each arm
+(``params.balanced_bernoulli``): every draw keeps its probability, the arm's total loses its
+binomial noise.
 """
 
 from __future__ import annotations

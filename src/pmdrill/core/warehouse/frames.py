@@ -44,11 +44,10 @@ def ids(values: np.ndarray, kind: pa.DataType = INT64, nullable: bool = False) -
 
 
 def labels(codes: np.ndarray, names: Sequence[str], null_code: int | None = None) -> pa.Array:
-    """Category codes -> strings (dictionary-encoded; DuckDB casts them to VARCHAR)."""
+    """Category codes -> dictionary-encoded strings (DuckDB stores them as VARCHAR on insert)."""
     codes = np.asarray(codes, dtype=np.int32)
     mask = codes == null_code if null_code is not None else None
-    dictionary = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32(), mask=mask), pa.array(list(names)))
-    return dictionary.cast(pa.string())
+    return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32(), mask=mask), pa.array(list(names)))
 
 
 def money(values: np.ndarray, nullable_mask: np.ndarray | None = None) -> pa.Array:

@@ -12,7 +12,7 @@ from pmdrill.core.warehouse.frames import NULL_ID, Frame
 from pmdrill.core.warehouse.params import DAY, HISTORY_START, B, day_number
 
 CHANNELS = ("organic_search", "paid_search", "social", "referral", "enterprise", "direct", "partner_site")
-CHANNEL_WEIGHTS = np.array([0.32, 0.15, 0.12, 0.09, 0.0, 0.19, 0.13])
+CHANNEL_WEIGHTS = np.array([0.30, 0.14, 0.11, 0.13, 0.0, 0.19, 0.13])
 REFERRAL = 3
 ENTERPRISE = 4
 GOALS = ("start_career", "change_career", "advance_career", "academic", "personal")

@@ -1,7 +1,9 @@
 """Consumer money: subscriptions (Coursera Plus, program monthly), certificate purchases, degree tuition.
 
 Paid enrollments are what people pay for; a subscription lives while its learner keeps learning and
-ends with a reason; some charges fail and some are refunded.
+ends with a reason; some charges fail and some are refunded. Learners who paid at a module-1 lock
+(the early_paywall treatment: "pressured") take the monthly plan, cancel soon after the first charge
+and often ask for their certificate money back: the paywall's extra conversions are worth less.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import numpy as np
 from pmdrill.core.warehouse.catalog import Catalog
 from pmdrill.core.warehouse.enrollments import PAID
 from pmdrill.core.warehouse.frames import NULL_ID, NULL_TS, Frame, group_starts
-from pmdrill.core.warehouse.params import DAY, B
+from pmdrill.core.warehouse.params import DAY, B, balanced_bernoulli
 
 PLANS = ("plus_monthly", "plus_annual", "program_monthly")
 PAYMENT_TYPES = ("subscription", "course_certificate", "degree_tuition")
@@ -20,15 +22,18 @@ REASONS = ("finished_learning", "price", "no_time", "content", "payment_failed")
 
 
 def build_money(rng: np.random.Generator, enr: Frame, learners: Frame, cat: Catalog, as_of_day: int,
-                extra_cancel: np.ndarray) -> tuple[Frame, Frame]:
-    """(subscriptions, payments); ``extra_cancel`` (per learner, seconds or NULL_TS) forces a cancel."""
+                extra_cancel: np.ndarray, arm: np.ndarray, arm_since: np.ndarray) -> tuple[Frame, Frame]:
+    """(subscriptions, payments); ``extra_cancel`` (per learner, seconds or NULL_TS) forces a cancel.
+
+    ``arm`` (per learner: 0 not in early_paywall, 1 control, 2 treatment) and ``arm_since`` stratify
+    the failed/refunded draws, so the two arms' 30-day conversion carries no payment-failure noise.
+    """
     end = (as_of_day + 1) * DAY
-    n_l = len(learners["signed_up_at"])
     degree = np.isin(enr["program"], cat.programs["program_id"][cat.programs["program_type"] == 2])
     paid = (enr["final_type"] == PAID) & ~degree
     pay_at = np.where(enr["upgraded_at"] != NULL_TS, enr["upgraded_at"], enr["enrolled_at"])
     last_touch = np.where(enr["completed_at"] != NULL_TS, enr["completed_at"], enr["last_activity"])
-    subscriber = rng.random(n_l) < B["subscription_share"]
+    subscriber = learners["subscriber"]
     via_program = paid & (enr["program"] != NULL_ID)
     plus = paid & ~via_program & subscriber[enr["learner"]]
     one_off = paid & ~via_program & ~plus
@@ -45,20 +50,28 @@ def build_money(rng: np.random.Generator, enr: Frame, learners: Frame, cat: Cata
         finished_any = np.maximum.reduceat((enr["completed_at"][rows] != NULL_TS).astype(np.int8), starts) \
             if len(rows) else np.zeros(0, np.int8)
         k = len(first)
-        plan = np.where(plan_kind == 0, np.where(rng.random(k) < 0.22, 1, 0), 2)
+        plan = np.where(plan_kind == 0, learners["annual"][enr["learner"][first]].astype(np.int64), 2)
         subs.append({"learner": enr["learner"][first], "plan": plan, "program": np.where(
             plan_kind == 2, enr["program"][first], NULL_ID), "started_at": pay_at[first],
-            "stop": finish + (rng.exponential(B["subscription_tail_days"], k) * DAY).astype(np.int64), "finished": finished_any})
+            "stop": finish + (rng.gamma(4.0, B["subscription_tail_days"] / 4, k) * DAY).astype(np.int64), "finished": finished_any,
+            "pressured": enr["pressured"][first]})
     sub = {key: np.concatenate([s[key] for s in subs]) for key in subs[0]}
     k = len(sub["learner"])
+    pressured = sub["pressured"]
+    sub["plan"] = np.where(pressured & (sub["plan"] == 1), 0, sub["plan"])  # pushed buyers take the monthly plan
     trial = (sub["plan"] != 1) & (rng.random(k) < B["trial_share"])
     trial &= sub["started_at"] + 7 * DAY < end  # no trial may end after the as-of date
     trial_end = np.where(trial, sub["started_at"] + 7 * DAY, NULL_TS)
+    # bought at a module-1 lock before seeing value: canceled soon after the first charge
+    soon = np.where(trial, trial_end, sub["started_at"]) + 3_600 + (
+        rng.exponential(B["pressured_cancel_days"], k) * DAY).astype(np.int64)
+    sub["stop"] = np.where(pressured, np.minimum(sub["stop"], soon), sub["stop"])
     forced = extra_cancel[sub["learner"]]
     forced_ok = (forced != NULL_TS) & (forced > sub["started_at"]) & (forced < sub["stop"])
     stop = np.where(forced_ok, forced, sub["stop"])
     reason = rng.choice([1, 2, 3, 4], k, p=[0.3, 0.45, 0.13, 0.12])
     reason = np.where(sub["finished"] > 0, np.where(rng.random(k) < 0.75, 0, reason), reason)
+    reason = np.where(pressured & ~forced_ok & (stop == soon), np.where(rng.random(k) < 0.6, 1, 3), reason)
     reason = np.where(forced_ok, 2, reason)
     canceled = np.where(stop < end, stop, NULL_TS)
     subscriptions: Frame = {"learner": sub["learner"], "plan": sub["plan"], "program": sub["program"],
@@ -79,12 +92,11 @@ def build_money(rng: np.random.Generator, enr: Frame, learners: Frame, cat: Cata
     prog_price[is_prog] = cat.programs["monthly_price_usd"][pid_index].astype(float)
     price = np.where(is_prog, prog_price, price)
     last_charge = offset == n_charges[owner] - 1
-    status = _status(rng, len(owner))
-    status = np.where(last_charge & (reason[owner] == 4) & (canceled[owner] != NULL_TS), 1, status)
+    must_fail = last_charge & (reason[owner] == 4) & (canceled[owner] != NULL_TS)
     pay_sub: Frame = {"learner": sub["learner"][owner], "subscription": owner, "enrollment": np.full(len(owner), NULL_ID),
                       "program": np.full(len(owner), NULL_ID),
                       "paid_at": first_charge[owner] + offset * period[owner] + rng.integers(0, 3_600, len(owner)),
-                      "amount": price[owner], "payment_type": np.zeros(len(owner), dtype=np.int8), "status": status}
+                      "amount": price[owner], "payment_type": np.zeros(len(owner), dtype=np.int8), "must_fail": must_fail}
     # one-off certificate purchases and degree tuition (one course's share of the degree per course)
     oo = np.flatnonzero(one_off)
     dg = np.flatnonzero(degree)
@@ -97,16 +109,29 @@ def build_money(rng: np.random.Generator, enr: Frame, learners: Frame, cat: Cata
         "paid_at": np.r_[pay_at[oo], enr["enrolled_at"][dg]] + 120,
         "amount": np.r_[cat.courses["certificate_price_usd"][enr["course"][oo]], np.round(tuition, 2)],
         "payment_type": np.r_[np.ones(len(oo), np.int8), np.full(len(dg), 2, np.int8)],
-        "status": _status(rng, len(oo) + len(dg)),
+        "must_fail": np.zeros(len(oo) + len(dg), dtype=bool),
     }
+    # a certificate bought at a module-1 lock, before seeing the course, is often refunded
+    regret = np.r_[enr["pressured"][oo], np.zeros(len(dg), dtype=bool)]
+    pay_one["must_refund"] = regret & balanced_bernoulli(rng, np.full(len(regret), B["pressured_refund_share"]),
+                                                         regret.astype(np.int8))  # balanced over the pressured
+    pay_sub["must_refund"] = np.zeros(len(owner), dtype=bool)
     pay_one["enrollment"][len(oo):] = NULL_ID  # tuition is paid to the program, not one enrollment
     payments = {key: np.concatenate([pay_sub[key], pay_one[key]]) for key in pay_sub}
     keep = payments["paid_at"] < end
     payments = {key: v[keep] for key, v in payments.items()}
+    who = payments["learner"]
+    early = (arm_since[who] != NULL_TS) & (payments["paid_at"] - arm_since[who] < 30 * DAY)
+    status = _status(rng, np.where(arm[who] > 0, arm[who].astype(np.int64) * 2 + early, 0))
+    payments["status"] = np.where(payments.pop("must_fail"), 1, np.where(payments.pop("must_refund"), 2, status))
     order = np.argsort(payments["paid_at"], kind="stable")
     return subscriptions, {key: v[order] for key, v in payments.items()}
 
 
-def _status(rng: np.random.Generator, n: int) -> np.ndarray:
-    r = rng.random(n)
-    return np.where(r < B["failed_payment_share"], 1, np.where(r < B["failed_payment_share"] + B["refund_share"], 2, 0))
+def _status(rng: np.random.Generator, stratum: np.ndarray) -> np.ndarray:
+    """0 succeeded, 1 failed, 2 refunded; counts balanced within each stratum."""
+    n = len(stratum)
+    failed = balanced_bernoulli(rng, np.full(n, B["failed_payment_share"]), stratum)
+    refunded = ~failed & balanced_bernoulli(rng, np.full(n, B["refund_share"] / (1 - B["failed_payment_share"])),
+                                            stratum)
+    return np.where(failed, 1, np.where(refunded, 2, 0)).astype(np.int8)

@@ -15,7 +15,7 @@ from pmdrill.core.warehouse.enrollments import AUDIT, PAID, S_RECOMMENDATION, bu
 from pmdrill.core.warehouse.experiments import BY_NAME, first_in_window, paired_assignment, srm_drop
 from pmdrill.core.warehouse.frames import NULL_TS, Frame
 from pmdrill.core.warehouse.learners import build_learners
-from pmdrill.core.warehouse.params import DAY, rng_for
+from pmdrill.core.warehouse.params import DAY, B, rng_for
 
 
 @dataclass
@@ -48,6 +48,10 @@ def step_learners(c: Chunk) -> None:
         c.f["seats"] = {k: v[keep] for k, v in c.f["seats"].items()}
     c.f["learners"] = build_learners(c.rng("learners"), n_consumer, c.f["seats"], c.as_of_day)
     c.f["seats"]["learner"] = np.flatnonzero(c.f["learners"]["seat"] >= 0)
+    # how a learner would pay, should they pay: a trait known before any experiment (assignment uses it)
+    u = c.rng("payment_preference").random((2, len(c.f["learners"]["seat"])))
+    c.f["learners"]["subscriber"] = u[0] < B["subscription_share"]
+    c.f["learners"]["annual"] = u[1] < B["annual_plan_share"]
 
 
 def step_enrollments(c: Chunk) -> None:
@@ -55,12 +59,34 @@ def step_enrollments(c: Chunk) -> None:
     c.a["uniforms"] = progress.draw_uniforms(c.rng("progress"), len(c.f["enr"]["course"]))
 
 
+def _paywall_signups(c: Chunk) -> np.ndarray:
+    """Per learner: signup time if a real consumer signed up in the early_paywall window, else NULL_TS."""
+    L = c.f["learners"]
+    lo, hi = BY_NAME["early_paywall"].window
+    ok = ~L["is_internal_test"] & (L["seat"] < 0) & (L["signed_up_at"] >= lo) & (L["signed_up_at"] < hi)
+    return np.where(ok, L["signed_up_at"], NULL_TS)
+
+
+def _paywall_exposed(enr: Frame, since: np.ndarray, until: int) -> np.ndarray:
+    """Audit enrollments of early_paywall-exposed learners made inside the window."""
+    s = since[enr["learner"]]
+    return (s != NULL_TS) & (enr["enrolled_at"] >= s) & (enr["enrolled_at"] < until) & (enr["type"] == AUDIT)
+
+
 def step_control_world(c: Chunk) -> None:
-    """Simulate learning with no experiment running: the outcomes assignment is matched on."""
-    enr = c.f["enr"]
-    c.a["control"] = progress.simulate(enr, c.f["learners"]["motivation"], c.cat, c.a["uniforms"],
-                                       progress.Treatments.none(len(enr["course"])), c.as_of_day,
-                                       ~c.f["learners"]["is_internal_test"][enr["learner"]])
+    """Simulate learning with no experiment running, and with early_paywall for everyone eligible.
+
+    Assignment is matched on both potential outcomes (see ``step_assign``); the data itself comes
+    from the treatment world simulated in ``step_learning`` with the same random numbers.
+    """
+    enr, L = c.f["enr"], c.f["learners"]
+    can_upgrade = ~L["is_internal_test"][enr["learner"]]
+    c.a["control"] = progress.simulate(enr, L["motivation"], c.cat, c.a["uniforms"],
+                                       progress.Treatments.none(len(enr["course"])), c.as_of_day, can_upgrade)
+    tr = progress.Treatments.none(len(enr["course"]))
+    tr.early_paywall = _paywall_exposed(enr, _paywall_signups(c), BY_NAME["early_paywall"].window[1])
+    c.a["paywall_world"] = progress.simulate(enr, L["motivation"], c.cat, c.a["uniforms"], tr, c.as_of_day,
+                                             can_upgrade)
 
 
 def step_assign(c: Chunk) -> None:
@@ -93,27 +119,52 @@ def step_assign(c: Chunk) -> None:
     lo, hi = BY_NAME["rec_model_v2"].window
     at = first_in_window(enr["learner"], enr["enrolled_at"] - 60, lo, hi, n)
     at[~real] = NULL_TS
-    n_rec = count_in(enr["learner"], enr["enrolled_at"], at, hi, enr["source"] == S_RECOMMENDATION)
+    # rec-led enrollments after the first: their impressions (always clicked) fall inside the window
+    later = np.where(at != NULL_TS, at + 3 * 3_600, NULL_TS)
+    n_rec = count_in(enr["learner"], enr["enrolled_at"], later, hi, enr["source"] == S_RECOMMENDATION)
     v = add("rec_model_v2", at, [n_rec, count_in(enr["learner"], enr["enrolled_at"], at, hi), mot_q])
     c.a["rec_v2"] = np.where(v == 1, at, NULL_TS), hi
+    c.a["rec_v2_control"] = np.where(v == 0, at, NULL_TS)
     # streak_push: learners who start a module in the window
     lo, hi = BY_NAME["streak_push"].window
     at = first_in_window(p_learner, prog["started_at"] - 30, lo, hi, n)
     at[~real] = NULL_TS
     mods = count_in(p_learner, prog["completed_at"], at, hi, done)
     sess = count_in(p_learner, prog["started_at"], at, hi)
-    v = add("streak_push", at, [mods, sess])
-    c.a["streak"] = np.where(v == 1, at, NULL_TS), hi
-    # early_paywall: consumer signups in the window, from signup
-    lo, hi = BY_NAME["early_paywall"].window
-    at = np.where(consumer & (L["signed_up_at"] >= lo) & (L["signed_up_at"] < hi), L["signed_up_at"], NULL_TS)
     pay_at = np.where(ctrl.upgraded_at != NULL_TS, ctrl.upgraded_at, enr["enrolled_at"])
-    conv = np.minimum(count_in(enr["learner"], pay_at, at, hi + 30 * DAY, (ctrl.final_type == PAID)
-                               & (pay_at - at[enr["learner"]] < 30 * DAY)), 1)
-    comp = count_in(enr["learner"], ctrl.completed_at, np.where(at != NULL_TS, at, NULL_TS), c.end,
-                    ctrl.completed_at != NULL_TS)
-    v = add("early_paywall", at, [conv, np.minimum(comp, 3), mot_q])
+    paying = np.zeros(n, dtype=np.int64)  # a paid enrollment running into the window: a subscription to cancel
+    paying[enr["learner"][(ctrl.final_type == PAID) & (pay_at < hi) & (pay_at >= lo - 180 * DAY)]] = 1
+    v = add("streak_push", at, [mods, sess, paying])
+    c.a["streak"] = np.where(v == 1, at, NULL_TS), hi
+    # early_paywall: consumer signups in the window, from signup; matched on both potential outcomes
+    lo, hi = BY_NAME["early_paywall"].window
+    at = _paywall_signups(c)
+    keys = [np.zeros(n, dtype=np.int64)]  # degree students pay tuition whatever the paywall: pair them up
+    on_degree = np.isin(enr["program"], c.cat.programs["program_id"][c.cat.programs["program_type"] == 2])
+    keys[0][enr["learner"][on_degree]] = enr["program"][on_degree]
+    worlds = (ctrl, c.a.pop("paywall_world"))
+    owner_at = at[enr["learner"]]
+    for kind, cap in (("paid30", 1), ("paid365", 8), ("completed", 4)):
+        for w in worlds:
+            pay_at = np.where(w.upgraded_at != NULL_TS, w.upgraded_at, enr["enrolled_at"])
+            if kind == "completed":
+                k = count_in(enr["learner"], w.completed_at, at, c.end, w.completed_at != NULL_TS)
+            elif kind == "paid365":  # months of paid learning within the year: what subscriptions charge for
+                last = pay_at.copy()
+                np.maximum.at(last, w.progress["enrollment"], np.maximum(w.progress["started_at"],
+                                                                         w.progress["completed_at"]))
+                paid = (w.final_type == PAID) & (pay_at >= owner_at) & (pay_at - owner_at < 365 * DAY) & (owner_at != NULL_TS)
+                months = np.where(paid, 1 + (last - pay_at) // (30 * DAY), 0)
+                k = np.bincount(enr["learner"], weights=months, minlength=n).astype(np.int64)
+            else:  # paid within 30 days
+                k = count_in(enr["learner"], pay_at, at, c.end, (w.final_type == PAID) & (pay_at - owner_at < 30 * DAY))
+            keys.append(np.minimum(k, cap))
+        if kind == "paid365":
+            keys.append(L["subscriber"] * (1 + L["annual"]))
+    keys.append(np.minimum(count_in(enr["learner"], enr["enrolled_at"], at, c.end), 6))
+    v = add("early_paywall", at, keys + [mot_q])
     c.a["paywall"] = np.where(v == 1, at, NULL_TS), hi
+    c.a["paywall_arm"] = (v + 1).astype(np.int8)  # 0 not assigned, 1 control, 2 treatment
     # easier_quizzes: learners enrolling in the window
     lo, hi = BY_NAME["easier_quizzes"].window
     at = first_in_window(enr["learner"], enr["enrolled_at"] - 60, lo, hi, n)
@@ -126,8 +177,12 @@ def step_assign(c: Chunk) -> None:
     lo, hi = BY_NAME["short_videos"].window
     at = first_in_window(p_learner, prog["started_at"] - 30, lo, hi, n)
     at[~real] = NULL_TS
+    att = ctrl.attempts
+    a_learner = enr["learner"][att["enrollment"]]
     v = add("short_videos", at, [count_in(p_learner, prog["started_at"], at, hi),
-                                 count_in(p_learner, prog["completed_at"], at, hi, done)])
+                                 count_in(p_learner, prog["completed_at"], at, hi, done),
+                                 np.minimum(count_in(a_learner, att["attempted_at"], at, hi, att["passed"]), 6),
+                                 np.minimum(count_in(a_learner, att["attempted_at"], at, hi, ~att["passed"]), 6)])
     c.a["short"] = np.where(v == 1, at, NULL_TS), hi
     # new_onboarding: consumer signups; no real effect, but Android control assignments get lost
     lo, hi = BY_NAME["new_onboarding"].window
@@ -153,9 +208,7 @@ def step_learning(c: Chunk) -> None:
         on = since[owner] != NULL_TS
         setattr(tr, attr_from, np.where(on, since[owner], 0))
         setattr(tr, attr_to, np.where(on, until, 0))
-    since, until = c.a["paywall"]
-    tr.early_paywall = ((since[owner] != NULL_TS) & (enr["enrolled_at"] >= since[owner])
-                        & (enr["enrolled_at"] < until) & (enr["type"] == AUDIT))
+    tr.early_paywall = _paywall_exposed(enr, *c.a["paywall"])
     since, until = c.a["rec_v2"]
     curious = ((since[owner] != NULL_TS) & (enr["enrolled_at"] >= since[owner]) & (enr["enrolled_at"] < until)
                & (enr["source"] == S_RECOMMENDATION))
@@ -169,8 +222,8 @@ def step_learning(c: Chunk) -> None:
     p["sessions"] = 1 + c.rng("sessions").poisson(np.where(p["completed_at"] != NULL_TS, 2.0, 0.6)) + p["failed"]
     last = np.full(m, NULL_TS)
     np.maximum.at(last, p["enrollment"], p["stop"])
-    enr.update(final_type=out.final_type, upgraded_at=out.upgraded_at, completed_at=out.completed_at,
-               last_activity=last)
+    enr.update(final_type=out.final_type, upgraded_at=out.upgraded_at, pressured=out.pressured,
+               completed_at=out.completed_at, last_activity=last)
     c.f["progress"], c.f["attempts"] = p, out.attempts
 
 
@@ -182,7 +235,7 @@ def step_social(c: Chunk) -> None:
     L = c.f["learners"]
     n = len(L["seat"])
     first_cert = social.first_certificate(c.f["certs"], n)
-    advocacy = np.where(c.a["paywall"][0] != NULL_TS, 0.6, 1.0)
+    advocacy = np.where(c.a["paywall"][0] != NULL_TS, B["paywall_advocacy"], 1.0)
     L["referred_by"] = social.assign_referrers(c.rng("referrals"), L, first_cert, advocacy)
     c.f["accounts"]["champion_learner"] = social.assign_champions(c.rng("champions"), c.f["accounts"], L,
                                                                   c.f["certs"], advocacy)
@@ -192,9 +245,11 @@ def step_money(c: Chunk) -> None:
     rng = c.rng("money")
     n = len(c.f["learners"]["seat"])
     since, until = c.a["streak"]
-    extra = np.where((since != NULL_TS) & (rng.random(n) < 0.14),
+    extra = np.where((since != NULL_TS) & (rng.random(n) < B["streak_cancel_share"]),
                      since + (rng.uniform(3, 55, n) * DAY).astype(np.int64), NULL_TS)
-    c.f["subs"], c.f["payments"] = money.build_money(rng, c.f["enr"], c.f["learners"], c.cat, c.as_of_day, extra)
+    arm = c.a["paywall_arm"]
+    c.f["subs"], c.f["payments"] = money.build_money(rng, c.f["enr"], c.f["learners"], c.cat, c.as_of_day, extra,
+                                                     arm, np.where(arm > 0, _paywall_signups(c), NULL_TS))
 
 
 def step_engagement(c: Chunk) -> None:
@@ -213,7 +268,8 @@ def step_engagement(c: Chunk) -> None:
     c.f["notifications"], c.a["app_events"] = engagement.build_notifications(rng, L, enr, p, streak, c.as_of_day)
     v2_from, v2_to = c.a["rec_v2"]
     c.f["recs"] = engagement.build_recommendations(rng, enr, L, len(c.cat.popularity), c.cat.popularity,
-                                                   v2_from, np.full(len(v2_from), v2_to), c.as_of_day)
+                                                   v2_from, np.full(len(v2_from), v2_to), c.a["rec_v2_control"],
+                                                   c.as_of_day)
     c.f["reviews"] = engagement.build_reviews(rng, enr, L, c.as_of_day)
     certs = c.f["certs"]
     n = len(L["seat"])

@@ -64,6 +64,7 @@ class Outcome:
     completed_at: np.ndarray
     final_type: np.ndarray
     upgraded_at: np.ndarray
+    pressured: np.ndarray  # bool: upgraded at a module-1 lock, before seeing much of the course
 
 
 def simulate(enr: Frame, motivation: np.ndarray, cat: Catalog, u: Uniforms, tr: Treatments,
@@ -82,6 +83,7 @@ def simulate(enr: Frame, motivation: np.ndarray, cat: Catalog, u: Uniforms, tr: 
     n_mod = cat.courses["module_count"][course]
     lock = np.where(tr.early_paywall, 1, 2)  # graded work locks for audit learners from this module
     upgraded_at = np.full(n, NULL_TS)
+    pressured = np.zeros(n, dtype=bool)
     alive = u.start < sigmoid(B["start_logit"] + B["start_commit"] * commit)
     t = enr["enrolled_at"] + (u.gap[:, 0] * 0.4 * DAY).astype(np.int64)
     completed_at = np.full(n, NULL_TS)
@@ -101,7 +103,9 @@ def simulate(enr: Frame, motivation: np.ndarray, cat: Catalog, u: Uniforms, tr: 
         up = at_lock & can_upgrade[idx] & (u.upgrade[idx] < rate)
         etype[idx[up]] = PAID
         upgraded_at[idx[up]] = start[up]
-        commit[idx[up]] += B["commit_paid"]
+        # paying under pressure, before seeing the course, buys less commitment than paying for value
+        commit[idx[up]] += B["pressured_commit"] if k == 0 else B["commit_paid"]
+        pressured[idx[up]] = k == 0
         audit_locked = (etype[idx] == AUDIT) & (k + 1 >= lock[idx])
         short = (start >= tr.short_from[idx]) & (start < tr.short_to[idx])
         video = np.where(short, np.minimum(mvid[mod], 5.0), mvid[mod])
@@ -112,7 +116,9 @@ def simulate(enr: Frame, motivation: np.ndarray, cat: Catalog, u: Uniforms, tr: 
         graded = reached & graded_mod[mod] & ~audit_locked
         easy = (start >= tr.easy_from[idx]) & (start < tr.easy_to[idx])
         mark = np.where(easy, B["easy_pass_mark"], B["pass_mark"])
-        score = np.clip(skill[idx, None] + B["score_sd"] * u.z[idx, k, :]
+        # short videos are followed a little better: it offsets the weaker learners they keep (pass rate flat)
+        learned = skill[idx] + np.where(short & (mvid[mod] > 6.0), B["short_video_skill"], 0.0)
+        score = np.clip(learned[:, None] + B["score_sd"] * u.z[idx, k, :]
                         + B["retry_gain"] * np.arange(MAX_ATTEMPTS)[None, :], 0, 100).round(1)
         passed = score >= mark[:, None]
         retry_p = sigmoid(B["retry_logit"] + 0.6 * commit[idx])
@@ -139,7 +145,7 @@ def simulate(enr: Frame, motivation: np.ndarray, cat: Catalog, u: Uniforms, tr: 
                            "reached": reached, "attempts": n_att, "failed": (made & ~passed).sum(axis=1),
                            "position": np.full(len(idx), k + 1, dtype=np.int8)})
         fails = (made & ~passed).sum(axis=1)
-        commit[idx] -= B["stuck_commit_per_fail"] * fails + 2.0 * (fails >= 3)
+        commit[idx] -= B["stuck_commit_per_fail"] * fails + B["stuck_commit_drop"] * (fails >= 3)
         last = (k + 1 == n_mod[idx]) & (comp != NULL_TS)
         completed_at[idx[last]] = comp[last]
         go_on = (comp != NULL_TS) & ~last & (u.cont[idx, k] < sigmoid(B["continue_logit"] + commit[idx]))
@@ -148,4 +154,4 @@ def simulate(enr: Frame, motivation: np.ndarray, cat: Catalog, u: Uniforms, tr: 
         t[idx[go_on]] = comp[go_on] + (u.gap[idx[go_on], k] * DAY).astype(np.int64) + 60
     progress = {key: np.concatenate([p[key] for p in prog_parts]) for key in prog_parts[0]} if prog_parts else {}
     attempts = {key: np.concatenate([p[key] for p in att_parts]) for key in att_parts[0]} if att_parts else {}
-    return Outcome(progress, attempts, completed_at, etype, upgraded_at)
+    return Outcome(progress, attempts, completed_at, etype, upgraded_at, pressured)
