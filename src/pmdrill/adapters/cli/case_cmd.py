@@ -169,7 +169,8 @@ def score(case_id: str = typer.Argument(None, metavar="ID"),
     scorer = _scorer()
     result = scorer.score(case, text).to_dict()
     cache = getattr(scorer, "cache_path", None)
-    if cache is not None:
+    # rewrite the cache (a few MB) only when this answer's case added phrasings it does not hold yet
+    if cache is not None and getattr(scorer.embedder, "needs_save", lambda _path: True)(cache):
         try:
             scorer.embedder.save(cache)
         except OSError:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -48,6 +48,11 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
+@lru_cache(maxsize=16384)
+def _word_pattern(word: str) -> re.Pattern[str]:
+    return re.compile(r"\b" + re.escape(word) + r"\b")
+
+
 @dataclass
 class Prepared:
     """A case's phrasings encoded once: one matrix, and which rows belong to which key."""
@@ -56,6 +61,10 @@ class Prepared:
     rows: dict[str, np.ndarray]
     matrix: np.ndarray
     words: dict[str, set[str]]
+    # the keys that have phrasings, in row order, and where each one's block of rows starts: every key's
+    # rows are one contiguous block, so the best similarity per key is one ``np.maximum.reduceat``
+    segment_keys: list[str] = field(default_factory=list)
+    segment_starts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def prepare(case: Case, embedder: Embedder | None) -> Prepared:
@@ -77,15 +86,24 @@ def prepare(case: Case, embedder: Embedder | None) -> Prepared:
         matrix = embedder.encode(texts)
     else:
         matrix = np.zeros((0, 384), dtype=np.float32)
-    return Prepared(keys=keys, rows=rows, matrix=matrix, words=words)
+    segment_keys = [k for k in keys if len(rows[k])]
+    starts = np.array([int(rows[k][0]) for k in segment_keys], dtype=np.int64)
+    return Prepared(keys=keys, rows=rows, matrix=matrix, words=words, segment_keys=segment_keys,
+                    segment_starts=starts)
 
 
 def similarities(prepared: Prepared, sentence_vectors: np.ndarray | None) -> dict[str, np.ndarray]:
-    """Per key, the best cosine similarity of each sentence to any of its phrasings."""
+    """Per key, the best cosine similarity of each sentence to any of its phrasings.
+
+    One matrix product (sentences x phrasings), then one max per key's block of columns.
+    """
     if sentence_vectors is None or not len(prepared.matrix) or not len(sentence_vectors):
         return {}
     sims = sentence_vectors @ prepared.matrix.T
-    return {k: sims[:, r].max(axis=1) for k, r in prepared.rows.items() if len(r)}
+    if not prepared.segment_keys:
+        return {k: sims[:, r].max(axis=1) for k, r in prepared.rows.items() if len(r)}
+    best = np.maximum.reduceat(sims, prepared.segment_starts, axis=1).T  # one row per key
+    return dict(zip(prepared.segment_keys, best, strict=True))
 
 
 def _pattern_stances(sent: Sentence, patterns: tuple[str, ...], strict: bool) -> list[str]:
@@ -109,7 +127,7 @@ def _semantic_stance(sent: Sentence, words: set[str], desired: str) -> str:
     """Stance of a semantic match: the majority stance of the concept's words found in the sentence."""
     votes: Counter[str] = Counter()
     for w in words:
-        for m in re.finditer(r"\b" + re.escape(w) + r"\b", sent.lower):
+        for m in _word_pattern(w).finditer(sent.lower):
             votes[stance_at(sent, m.start(), m.end())] += 1
     if not votes:
         return REJECT if sentence_has_rejection(sent) else ENDORSE

@@ -119,9 +119,7 @@ class Scorer:
         started = time.perf_counter()
         sentences = split_sentences(answer)
         prep = self.prepared(case)
-        # answers bypass the phrasing cache: they are seen once, and must not be written to disk
-        raw = getattr(self.embedder, "inner", self.embedder)
-        vectors = raw.encode([s.text for s in sentences]) if raw is not None and sentences else None
+        vectors = self._encode_answer([s.text for s in sentences]) if sentences else None
         sims = similarities(prep, vectors)
         credits, matched = self._credits(case, sentences, sims, prep)
         dims = [self._dimension(case, d, credits, matched, sentences) for d in case.dimensions]
@@ -141,6 +139,18 @@ class Scorer:
                            red_flags=flags, missing=self._missing(case, dims, credits, estimate),
                            sentences=len(sentences), embedder=self.embedder.name if self.embedder else "none",
                            elapsed_ms=(time.perf_counter() - started) * 1000, estimate=estimate)
+
+    def _encode_answer(self, texts: list[str]) -> np.ndarray | None:
+        """Vectors of an answer's sentences, in one model call for the sentences not seen recently."""
+        if self.embedder is None:
+            return None
+        # answers bypass the phrasing cache: they must not be written to disk; a small in-memory LRU
+        # remembers recent sentences so a re-scored, edited answer only encodes what changed
+        transient = getattr(self.embedder, "encode_transient", None)
+        if transient is not None:
+            return transient(texts)  # type: ignore[no-any-return]
+        raw = getattr(self.embedder, "inner", self.embedder)
+        return raw.encode(texts)
 
     def _credits(self, case: Case, sentences: list[Sentence], sims: dict[str, np.ndarray],
                  prep: Prepared) -> tuple[dict[str, float], dict[str, list[tuple[Hit, float]]]]:
