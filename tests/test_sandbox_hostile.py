@@ -180,6 +180,74 @@ def test_many_hidden_dbs_are_evicted_and_reloaded(box: Sandbox) -> None:
     assert box.run("SELECT count(*) FROM learners").rows == ((1000,),)  # the warehouse is untouched
 
 
+def _courses_db(*names: str) -> HiddenDb:
+    return HiddenDb({"courses": tuple((10 + i, 1, name, "data_science", "beginner", dt.date(2021, 1, 1), 4, 49)
+                                      for i, name in enumerate(names))})
+
+
+def test_run_each_answers_as_run_does_in_order(box: Sandbox) -> None:
+    dbs = [_courses_db(), _courses_db("SQL"), _courses_db("SQL", "ML", "Stats")]
+    sql = "SELECT count(*) AS n, max(title) AS t FROM courses"
+    each = box.run_each(sql, dbs)
+    assert [r.rows for r in each if not isinstance(r, SqlRuntimeError)] == [box.run(sql, db).rows for db in dbs]
+    assert [r.rows for r in each if not isinstance(r, SqlRuntimeError)] == [((0, None),), ((1, "SQL"),),
+                                                                             ((3, "Stats"),)]
+    assert box.run_each(sql, []) == []
+    assert box.run("SELECT count(*) FROM learners").rows == ((1000,),)  # the warehouse is untouched
+
+
+def test_run_each_stops_at_the_first_error(box: Sandbox) -> None:
+    # the cast fails only where a course exists: the second database; the third never runs
+    dbs = [_courses_db(), _courses_db("not a number"), _courses_db("7")]
+    each = box.run_each("SELECT CAST(title AS INTEGER) AS x FROM courses", dbs)
+    assert len(each) == 2
+    assert not isinstance(each[0], SqlRuntimeError) and each[0].rows == ()
+    assert isinstance(each[1], SqlRuntimeError) and "not a number" in each[1].message
+    assert box.ping()
+
+
+@pytest.mark.parametrize("sql", ["CREATE TABLE courses_copy AS SELECT * FROM courses",
+                                 "SELECT 1; SELECT 2", "SET threads = 1"])
+def test_run_each_runs_nothing_but_one_select(box: Sandbox, sql: str) -> None:
+    dbs = [_courses_db("SQL"), _courses_db("ML")]
+    each = box.run_each(sql, dbs)
+    assert len(each) == 1 and isinstance(each[0], SqlRuntimeError)
+    assert box.run_each("SELECT count(*) FROM courses", dbs)[1].rows == ((1,),)  # type: ignore[union-attr]
+
+
+def test_run_each_is_stopped_past_the_deadline(warehouse: Path) -> None:
+    dbs = [_courses_db("SQL"), _courses_db("ML"), _courses_db("Stats")]
+    with Sandbox(warehouse, timeout_s=1.0, memory_mb=1024, row_cap=10) as own:
+        # interruptible: the worker stops it itself and runs nothing after it
+        each = own.run_each("SELECT count(*) FROM courses, range(100000000000)", dbs)
+        assert len(each) == 1 and isinstance(each[0], SqlRuntimeError)
+        assert "longer than 1 s" in each[0].message and own.restarts == 0
+        # one long call that interrupts cannot stop: the parent kills the worker and starts another
+        each = own.run_each("SELECT length(lpad(title, 400000000, 'y')) FROM courses", dbs)
+        assert len(each) == 1 and isinstance(each[0], SqlRuntimeError)
+        assert "longer than 1 s" in each[0].message and own.restarts == 1
+        assert [r.rows for r in own.run_each("SELECT count(*) FROM courses", dbs)] == [((1,),)] * 3  # type: ignore[union-attr]
+
+
+def test_hidden_rows_are_sent_again_when_the_worker_lacks_them(warehouse: Path) -> None:
+    with Sandbox(warehouse, timeout_s=2.0, memory_mb=256, row_cap=10) as own:
+        db = _courses_db("SQL", "ML")
+        assert own.run("SELECT count(*) FROM courses", db).rows == ((2,),)
+        # the parent wrongly believes these are loaded: the worker says so and gets the rows
+        never_sent = [_courses_db("A"), _courses_db("A", "B", "C")]
+        own._loaded.update(d.key for d in never_sent)
+        each = own.run_each("SELECT count(*) FROM courses", [db, *never_sent])
+        assert [r.rows for r in each] == [((2,),), ((1,),), ((3,),)]  # type: ignore[union-attr]
+        lone = _courses_db("Z")
+        own._loaded.add(lone.key)
+        assert own.run("SELECT count(*) FROM courses", lone).rows == ((1,),)
+        # a new worker has none of them: after a restart the rows go again
+        assert own._proc is not None
+        own._proc.kill()
+        own._proc.wait(5)
+        assert own.run_each("SELECT count(*) FROM courses", [db])[0].rows == ((2,),)  # type: ignore[union-attr]
+
+
 def test_closed_sandbox_refuses_and_leaves_no_process(warehouse: Path) -> None:
     sandbox = Sandbox(warehouse, timeout_s=2.0, memory_mb=256, row_cap=10)
     proc = sandbox._proc
@@ -287,3 +355,18 @@ def test_question_references_answer_the_same_in_the_sandbox(tiny_warehouse: Path
             expected = [[plain(v) for v in r] for r in con.execute(gated.duckdb_sql).fetchall()]
             assert not got.truncated, qid
             assert _multiset(got.rows) == _multiset(expected), qid
+
+
+def test_plain_rows_convert_only_what_plain_would() -> None:
+    from pmdrill.adapters.sandbox_worker import plain_rows
+
+    con = duckdb.connect()
+    cur = con.execute("SELECT 1 AS i, 'x' AS s, DATE '2026-01-01' AS d, TIMESTAMP '2026-01-01 10:00' AS t, "
+                      "1.5::DECIMAL(4, 1) AS m, 'NaN'::DOUBLE AS nan, 2.5::DOUBLE AS f, [1, 2] AS l, "
+                      "{'a': 1} AS st, uuid() AS u, TIMESTAMPTZ '2026-01-01 10:00:00+02' AS tz, "
+                      "TRUE AS b, NULL::DOUBLE AS n, INTERVAL 1 DAY AS iv, '\\x01'::BLOB AS bl")
+    types = [str(d[1]) for d in cur.description]
+    rows = cur.fetchall()
+    con.close()
+    assert plain_rows(rows, types) == [tuple(plain(v) for v in r) for r in rows]
+    assert all(type(r) is tuple for r in plain_rows(rows, types))

@@ -143,3 +143,34 @@ def test_truncated_candidate_is_wrong() -> None:
     got = QueryResult(("x",), ("INTEGER",), ((1,),), truncated=True)
     res = compare(exp_, got)
     assert not res.equal and res.reason == "truncated"
+
+
+# ---- the fast path for identical results agrees with the full comparison ----------------------
+
+RESULTS = [
+    "SELECT * FROM (VALUES (1, 'a', 0.5::DOUBLE), (2, 'b', NULL), (2, 'b', NULL)) t(x, y, z)",
+    "SELECT * FROM (VALUES (2, 'b', NULL), (1, 'a', 0.5::DOUBLE), (2, 'b', NULL)) t(x, y, z)",
+    "SELECT * FROM (VALUES (1, 'a', 0.5::DOUBLE), (2, 'b', NULL)) t(x, y, z)",
+    "SELECT * FROM (VALUES (1, 'a', 'NaN'::DOUBLE), (2, 'b', -0.0::DOUBLE), (3, 'c', 'inf'::DOUBLE)) t(x, y, z)",
+    "SELECT * FROM (VALUES (1, 'a', 'NaN'::DOUBLE), (2, 'b', 0.0::DOUBLE), (3, 'c', 'inf'::DOUBLE)) t(x, y, z)",
+    "SELECT DATE '2026-01-01' AS d, 1.50::DECIMAL(10, 2) AS m, TRUE AS f",
+    "SELECT TIMESTAMP '2026-01-01' AS d, 1.5::DECIMAL(10, 1) AS m, TRUE AS f",
+    "SELECT [1, 2] AS l, {'a': 1} AS s",
+    "SELECT [1, 2] AS l, {'a': 1} AS s UNION ALL SELECT [3], {'a': 2}",
+]
+
+
+@pytest.mark.parametrize("ordered", [False, True])
+@pytest.mark.parametrize("expected", RESULTS)
+@pytest.mark.parametrize("got", RESULTS)
+def test_fast_path_agrees_with_the_full_comparison(expected: str, got: str, ordered: bool,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from pmdrill.core.sqlcheck import compare as module
+
+    e, g = q(expected), q(got)
+    fast = compare(e, g, ordered=ordered, sort_cols=(0,) if ordered else None)
+    monkeypatch.setattr(module, "_identical", lambda *_a: False)
+    full = compare(e, g, ordered=ordered, sort_cols=(0,) if ordered else None)
+    assert fast == full
+    if expected == got:
+        assert fast.equal  # NaN included: it is "no value" on both sides

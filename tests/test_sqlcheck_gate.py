@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from sqlglot import exp
 
 from pmdrill.core.sqlcheck import allowlist, gate
 from pmdrill.errors import SqlRefused, SqlSyntaxError
@@ -131,3 +132,35 @@ if __name__ == "__main__":  # regenerate the committed snapshot from the install
     _body = "".join(f"{n}\t{t}\n" for n, t in sorted(live_functions()) if n not in _python_only)
     SNAPSHOT.write_text(_header + _body)
     print(f"wrote {SNAPSHOT}")
+
+
+def test_accepted_answers_are_cached_per_text_dialect_and_date() -> None:
+    sql = "SELECT COUNT(*) AS n FROM learners WHERE signed_up_at < NOW()"
+    first = gate.check(sql, as_of=AS_OF)
+    assert gate.check(sql, as_of=AS_OF) is first  # a resubmission is not parsed again
+    assert gate.check(sql, "DuckDB", as_of=AS_OF) is first  # the same dialect, however spelled
+    other_day = gate.check(sql, as_of=dt.date(2026, 1, 31))
+    assert other_day is not first and "2026-01-31" in other_day.duckdb_sql
+    assert gate.check(sql, "postgres", as_of=AS_OF) is not first
+    gate.clear_cache()
+    again = gate.check(sql, as_of=AS_OF)
+    assert again is not first and again.duckdb_sql == first.duckdb_sql
+
+
+def test_refusals_are_never_cached() -> None:
+    for _ in range(3):
+        with pytest.raises(SqlRefused, match="COPY"):
+            gate.check("COPY learners TO 'x.csv'", as_of=AS_OF)
+        with pytest.raises(SqlRefused, match="read_csv"):
+            gate.check("SELECT * FROM read_csv('/etc/passwd')", as_of=AS_OF)
+
+
+def test_one_walk_checks_match_the_tree_search() -> None:
+    """The checks walk the tree once; they must see every node a tree search finds."""
+    sql = ("WITH a AS (SELECT learner_id, lower(country) AS c FROM learners) "
+           "SELECT c, count(*) FROM a JOIN enrollments e USING (learner_id) GROUP BY c")
+    tree = gate.check(sql, as_of=AS_OF).tree
+    nodes = gate._nodes(tree)
+    assert nodes == list(tree.find_all(exp.Expr))
+    assert gate._of(nodes, exp.Func) == list(tree.find_all(exp.Func)) != []
+    assert gate._of(nodes, exp.Table) == list(tree.find_all(exp.Table))

@@ -95,8 +95,14 @@ def test_mysql_integer_division_keeps_its_meaning(grader: Grader) -> None:
     assert check(grader, "SELECT COUNT(*) / 3 AS x FROM courses", ref=ref, dialect="mysql").correct is True
     # PostgreSQL divides integers as integers: the same text means something else there
     pg = check(grader, "SELECT COUNT(*) / 3 AS x FROM courses", ref=ref, dialect="postgres")
-    n = LocalRunner(grader.warehouse).run("SELECT COUNT(*) FROM courses").rows[0][0]
-    assert pg.correct is (n % 3 == 0)
+    # right only where every database (the warehouse and each hidden one) has a multiple of 3 courses
+    local = LocalRunner(grader.warehouse)
+    dbs = grader.hidden_dbs(prepare_reference(ref, as_of=AS_OF))
+    counts = [local.run("SELECT COUNT(*) FROM courses", db).rows[0][0] for db in [None, *dbs]]
+    local.close()
+    assert pg.correct is all(n % 3 == 0 for n in counts)
+    if counts[0] % 3:
+        assert pg.checks[0] == {"db": "warehouse", "passed": False}
 
 
 def test_repeat_submission_reuses_the_reference_runs(warehouse: Path) -> None:
@@ -141,3 +147,70 @@ def test_hidden_runner_in_parallel_gives_the_same_verdicts(warehouse: Path) -> N
         assert [c["passed"] for c in alone.checks] == [c["passed"] for c in both.checks]
     for r in (runner, answers, helper):
         r.close()
+
+
+class _Batching:
+    """A runner with ``run_each`` (as the sandbox has), recording how it was asked."""
+
+    def __init__(self, inner: LocalRunner) -> None:
+        self.inner = inner
+        self.batches: list[int] = []
+        self.singles = 0
+
+    def run(self, sql: str, db=None):  # type: ignore[no-untyped-def]
+        self.singles += 1
+        return self.inner.run(sql, db)
+
+    def run_each(self, sql: str, dbs):  # type: ignore[no-untyped-def]
+        from pmdrill.errors import SqlRuntimeError
+
+        self.batches.append(len(dbs))
+        out = []
+        for db in dbs:
+            try:
+                out.append(self.inner.run(sql, db))
+            except SqlRuntimeError as exc:
+                out.append(exc)
+                break
+        return out
+
+
+def test_hidden_databases_go_in_batches_with_the_same_verdicts(warehouse: Path) -> None:
+    from pmdrill.core.sqlcheck import hidden
+
+    runner, plain = LocalRunner(warehouse), LocalRunner(warehouse)
+    ref = prepare_reference(REF, as_of=AS_OF)
+    dbs, _ = hidden.build(ref.tree, ref.sql, runner, as_of=AS_OF)
+    assert len(dbs) >= 2
+    wrong = REF.replace("COUNT(DISTINCT e.learner_id)", "COUNT(e.learner_id)")
+    failing = REF.replace("COUNT(DISTINCT e.learner_id)", "COUNT(DISTINCT CAST(c.domain AS INTEGER))")
+    for answer in (REF, wrong, failing):
+        alone = grade(ref, answer, runner=runner, hidden_dbs=dbs, as_of=AS_OF, answer_runner=plain)
+        a, b = _Batching(LocalRunner(warehouse)), _Batching(LocalRunner(warehouse))
+        both = grade(ref, answer, runner=runner, hidden_dbs=dbs, as_of=AS_OF, answer_runner=a, hidden_runner=b)
+        assert both.correct == alone.correct == (answer == REF)
+        assert both.error == alone.error
+        assert [c["passed"] for c in both.checks] == [c["passed"] for c in alone.checks]
+        # one request per runner for the hidden databases (the counterexample shrinker runs more)
+        assert sum(a.batches) + sum(b.batches) <= len(dbs) and len(a.batches) <= 1 and len(b.batches) <= 1
+        if answer == REF:
+            assert a.singles == 1 and b.singles == 0  # the warehouse only
+            assert sum(a.batches) + sum(b.batches) == len(dbs)
+        for r in (a, b):
+            r.inner.close()
+    for r in (runner, plain):
+        r.close()
+
+
+def test_split_balances_on_the_reference_times(warehouse: Path) -> None:
+    from pmdrill.core.sqlcheck import hidden
+    from pmdrill.core.sqlcheck.grade import _split
+
+    runner = LocalRunner(warehouse)
+    ref = prepare_reference(REF, as_of=AS_OF)
+    dbs, _ = hidden.build(ref.tree, ref.sql, LocalRunner(warehouse), as_of=AS_OF)
+    assert _split(runner, ref.sql, dbs) == (len(dbs) + 1) // 2  # nothing known yet: half and half
+    grade(ref, REF, runner=runner, hidden_dbs=dbs, as_of=AS_OF)
+    assert 0 <= _split(runner, ref.sql, dbs) <= len(dbs)
+    assert _split(runner, ref.sql, []) == 0
+    runner.close()

@@ -54,6 +54,7 @@ class Grader:
         self._postgres: dict[str, Runner] = {}
         self._hidden: dict[str, list[HiddenDb]] = {}
         self._reports: dict[str, hidden.BuildReport] = {}
+        self._keys: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}  # cache_key parses: memo
         self._lock = threading.RLock()
 
     # -- runners -----------------------------------------------------------------------------
@@ -106,9 +107,16 @@ class Grader:
         return self._postgres[key]
 
     # -- hidden databases --------------------------------------------------------------------
+    def _cache_key(self, ref: Reference) -> str:
+        memo = (ref.sql, ref.wrong_answers)
+        key = self._keys.get(memo)
+        if key is None:
+            key = self._keys[memo] = hidden.cache_key(ref.sql, self.as_of, ref.wrong_answers)
+        return key
+
     def hidden_dbs(self, ref: Reference, *, rebuild: bool = False) -> list[HiddenDb]:
         """The hidden databases of a reference: memory, then the cache file, else built (and cached)."""
-        key = hidden.cache_key(ref.sql, self.as_of, ref.wrong_answers)
+        key = self._cache_key(ref)
         with self._lock:
             if not rebuild and key in self._hidden:
                 return self._hidden[key]
@@ -131,7 +139,7 @@ class Grader:
             return dbs
 
     def build_report(self, ref: Reference) -> hidden.BuildReport | None:
-        return self._reports.get(hidden.cache_key(ref.sql, self.as_of, ref.wrong_answers))
+        return self._reports.get(self._cache_key(ref))
 
     # -- grading -----------------------------------------------------------------------------
     def check(self, question_id: str | None = None, answer: str = "", *, reference: str | None = None,

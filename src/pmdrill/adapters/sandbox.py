@@ -13,10 +13,11 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, overload
 
 from pmdrill.core.sqlcheck.types import HiddenDb, QueryResult
 from pmdrill.errors import SqlRuntimeError, WarehouseError
@@ -49,6 +50,7 @@ class Sandbox:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._conn: Connection | None = None
+        self._loaded: set[str] = set()  # hidden databases this worker was sent (it may drop some)
         self._start()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -83,6 +85,7 @@ class Sandbox:
             parent.close()
             raise WarehouseError(f"the SQL sandbox could not open the warehouse: {payload}")
         self._proc, self._conn = proc, parent
+        self._loaded = set()  # a new worker has no hidden database yet
 
     def _kill(self) -> None:
         proc, conn = self._proc, self._conn
@@ -132,37 +135,99 @@ class Sandbox:
     # -- requests ----------------------------------------------------------------------------
     def run(self, sql: str, db: HiddenDb | None = None) -> QueryResult:
         """Run one read-only statement on the warehouse (db=None) or on a hidden test database."""
-        payload = None if db is None else (db.key, db.tables)
-        reply = self._request(("run", sql, payload))
-        status = reply[0]
-        if status == "ok":
-            columns, types, rows, truncated, elapsed = reply[1]
-            return QueryResult(tuple(columns), tuple(types), tuple(tuple(r) for r in rows),
-                               truncated, elapsed)
+        reply = self._request(("run", sql, None if db is None else self._payload(db)))
+        if reply[0] == "missing":  # the worker dropped it (or was restarted): send the rows
+            self._loaded.difference_update(reply[1])
+            reply = self._request(("run", sql, self._payload(db, full=True)))
+        if db is not None:
+            self._loaded.add(db.key)
+        if reply[0] == "ok":
+            return _result(reply[1])
         raise SqlRuntimeError(reply[1], engine="duckdb")
+
+    def run_each(self, sql: str, dbs: Sequence[HiddenDb]) -> list[QueryResult | SqlRuntimeError]:
+        """Run one statement on each hidden database, back to back in the worker: one request.
+
+        Returns one item per database, in order: its result, or the error it raised. Nothing runs
+        after the first error, so the list ends there (it is shorter than ``dbs`` when an error is
+        not on the last database). Each database has the same deadline as ``run``.
+        """
+        if not dbs:
+            return []
+        replies = self._request(("run_each", sql, [self._payload(db) for db in dbs]), replies=len(dbs))
+        missing = [key for status, body in replies if status == "missing" for key in body]
+        if missing:
+            self._loaded.difference_update(missing)
+            replies = self._request(("run_each", sql, [self._payload(db, full=True) for db in dbs]),
+                                    replies=len(dbs))
+        self._loaded.update(db.key for db in dbs)
+        out: list[QueryResult | SqlRuntimeError] = []
+        for status, body in replies:
+            if status == "ok":
+                out.append(_result(body))
+            else:
+                out.append(SqlRuntimeError(body, engine="duckdb"))
+        return out
+
+    def _payload(self, db: HiddenDb | None, *, full: bool = False) -> tuple[str, Any] | None:
+        """A hidden database as sent to the worker: its rows only when the worker may not have them
+        yet (it answers "missing" when it has dropped one it was sent before)."""
+        if db is None:
+            return None
+        return db.key, (db.tables if full or db.key not in self._loaded else None)
 
     def ping(self) -> bool:
         """True when the worker answers ``SELECT 1``."""
         return self.run("SELECT 1").rows == ((1,),)
 
-    def _request(self, message: tuple[Any, ...]) -> tuple[Any, ...]:
+    @overload
+    def _request(self, message: tuple[Any, ...]) -> tuple[Any, ...]: ...
+
+    @overload
+    def _request(self, message: tuple[Any, ...], replies: int) -> list[tuple[Any, ...]]: ...
+
+    def _request(self, message: tuple[Any, ...], replies: int | None = None) -> Any:
+        """Send one message; wait for one reply (``replies`` None) or for up to ``replies`` replies,
+        each within the deadline, stopping after the first error reply."""
         with self._lock:
             if self._closed:
                 raise SqlRuntimeError("the SQL sandbox is closed", engine="duckdb")
             if self._conn is None or not self._alive():
                 self._respawn()
             assert self._conn is not None
+            got: list[tuple[Any, ...]] = []
             start = time.perf_counter()
             try:
                 self._conn.send(message)
-                if self._conn.poll(self.timeout_s + _GRACE_S):
-                    return self._conn.recv()
+                while True:
+                    start = time.perf_counter()
+                    if not self._conn.poll(self.timeout_s + _GRACE_S):
+                        break
+                    reply = self._conn.recv()
+                    if replies is None:
+                        return reply
+                    got.append(reply)
+                    if len(got) == replies or reply[0] != "ok":
+                        return got
             except (EOFError, OSError, BrokenPipeError):
                 self._respawn()
-                raise SqlRuntimeError(
+                error = SqlRuntimeError(
                     f"the query stopped the SQL engine (most likely it needed more than "
-                    f"{self.memory_mb} MB of memory); it was restarted", engine="duckdb") from None
+                    f"{self.memory_mb} MB of memory); it was restarted", engine="duckdb")
+                if replies is None:
+                    raise error from None
+                return [*got, ("error", error.message)]
             waited = time.perf_counter() - start
             self._respawn()
-            raise SqlRuntimeError(f"the query took longer than {self.timeout_s:g} s and was stopped "
-                                  f"(after {waited:.1f} s)", engine="duckdb")
+            error = SqlRuntimeError(f"the query took longer than {self.timeout_s:g} s and was stopped "
+                                    f"(after {waited:.1f} s)", engine="duckdb")
+            if replies is None:
+                raise error
+            return [*got, ("error", error.message)]
+
+
+def _result(body: tuple[Any, ...]) -> QueryResult:
+    columns, types, rows, truncated, elapsed = body
+    # the worker sends rows as tuples already: keep them, convert only what is not
+    rows = tuple(r if type(r) is tuple else tuple(r) for r in rows)
+    return QueryResult(tuple(columns), tuple(types), rows, truncated, elapsed)

@@ -88,27 +88,42 @@ def _hidden_ddl(columns: dict[str, list[tuple[str, str]]]) -> list[str]:
     return ddl
 
 
+class Missing(Exception):
+    """A hidden database was referred to by key only, but is not loaded: the parent sends it again."""
+
+
 class HiddenDbs:
     """Hidden test databases, one schema each in ONE in-memory DuckDB (an instance per database
-    would reserve ~70 MB of address space each), least recently used dropped past ``capacity``."""
+    would reserve ~70 MB of address space each), least recently used dropped past ``capacity``.
+
+    They hold tens of rows, so planning dominates a query: one thread and DuckDB's optimizer off
+    except its expression rewriter, as the in-process runner that computes the reference's outputs
+    on them (local_runner.py) does, so both sides run under the same engine settings."""
 
     def __init__(self, cfg: dict[str, Any], ddl: list[str], capacity: int = HIDDEN_CACHE) -> None:
         import duckdb
 
-        self.con = duckdb.connect(":memory:", config=_hardening(cfg["memory_mb"], cfg["threads"],
-                                                                cfg["timeout_s"]))
+        self.con = duckdb.connect(":memory:", config=_hardening(cfg["memory_mb"], 1, cfg["timeout_s"]))
+        optimizers = [o for (o,) in self.con.execute("SELECT name FROM duckdb_optimizers()").fetchall()
+                      if o != "expression_rewriter"]
+        if optimizers:
+            self.con.execute(f"SET disabled_optimizers = '{','.join(optimizers)}'")
         _lock_down(self.con)  # tables can still be created; settings and files cannot be touched
         self.ddl = ddl
         self.capacity = capacity
         self.loaded: OrderedDict[str, str] = OrderedDict()  # key -> schema
 
-    def schema_for(self, key: str, tables: dict[str, Any]) -> str:
+    def schema_for(self, key: str, tables: dict[str, Any] | None) -> str:
+        """The schema holding hidden database ``key``, loaded from ``tables`` if needed (None: the
+        parent believes it is loaded; Missing when it is not)."""
         from pmdrill.core.warehouse import schema as contract
 
         name = self.loaded.get(key)
         if name is not None:
             self.loaded.move_to_end(key)
             return name
+        if tables is None:
+            raise Missing(key)
         name = "h_" + re.sub(r"[^a-z0-9_]", "_", key.lower())
         # one transaction for the whole schema: about 20 ms instead of 150 ms statement by statement
         script = "; ".join([f'DROP SCHEMA IF EXISTS "{name}" CASCADE', f'CREATE SCHEMA "{name}"',
@@ -171,6 +186,80 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
+# DuckDB types whose Python values are already plain (see ``plain``): no per-value conversion.
+_PLAIN_TYPES = re.compile(r"(BOOLEAN|U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|VARCHAR|DATE|TIME"
+                          r"|TIMESTAMP(_S|_MS|_NS)?|DECIMAL\(\d+, ?\d+\))")
+_FLOAT_TYPES = frozenset({"DOUBLE", "FLOAT"})
+
+
+def _no_nan(value: Any) -> Any:
+    return None if value != value else value  # NaN is the only value not equal to itself
+
+
+def converters(types: list[str]) -> list[Any] | None:
+    """Per column, how to make a value plain (None: as is); None when no column needs anything."""
+    out: list[Any] = []
+    for ty in types:
+        if _PLAIN_TYPES.fullmatch(ty):
+            out.append(None)
+        elif ty in _FLOAT_TYPES:
+            out.append(_no_nan)
+        else:
+            out.append(plain)
+    return out if any(f is not None for f in out) else None
+
+
+def plain_rows(rows: list[tuple[Any, ...]], types: list[str]) -> list[tuple[Any, ...]]:
+    """Rows as tuples of plain values, converting only the columns whose type needs it."""
+    convert = converters(types)
+    if convert is None:
+        return rows
+    return [tuple(v if f is None or v is None else f(v) for v, f in zip(r, convert, strict=True))
+            for r in rows]
+
+
+class _Watchdog:
+    """One thread that interrupts the running cursor at its deadline (a Timer thread per query
+    costs more than a small query)."""
+
+    def __init__(self) -> None:
+        self._cv = threading.Condition()
+        self._cursor: Any = None
+        self._deadline = 0.0
+        self._thread: threading.Thread | None = None
+
+    def arm(self, cursor: Any, timeout_s: float) -> None:
+        with self._cv:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="sandbox-watchdog", daemon=True)
+                self._thread.start()
+            self._cursor, self._deadline = cursor, time.monotonic() + timeout_s
+            self._cv.notify()
+
+    def disarm(self) -> None:
+        with self._cv:
+            self._cursor = None
+
+    def _loop(self) -> None:
+        with self._cv:
+            while True:
+                if self._cursor is None:
+                    self._cv.wait()
+                    continue
+                left = self._deadline - time.monotonic()
+                if left > 0:
+                    self._cv.wait(left)
+                    continue
+                try:
+                    self._cursor.interrupt()
+                except Exception:  # noqa: BLE001 - a closed cursor has nothing left to stop
+                    pass
+                self._cursor = None
+
+
+_WATCHDOG = _Watchdog()
+
+
 def _single_select(con: Any, sql: str) -> None:
     """DuckDB's own parser must see exactly one SELECT (the gate's parse is sqlglot's)."""
     import duckdb
@@ -182,29 +271,32 @@ def _single_select(con: Any, sql: str) -> None:
         raise ValueError(f"only a SELECT may run; this is a {statements[0].type.name} statement")
 
 
-def _execute(con: Any, sql: str, cfg: dict[str, Any], search_path: str | None = None) -> tuple[Any, ...]:
-    _single_select(con, sql)
+def _execute(con: Any, sql: str, cfg: dict[str, Any], search_path: str | None = None, *,
+             checked: bool = False) -> tuple[Any, ...]:
+    """Run one SELECT on a new cursor under the deadline; ``checked``: _single_select already passed."""
+    if not checked:
+        _single_select(con, sql)
     cur = con.cursor()  # a new cursor per request: temp objects and settings die with it
-    if search_path is not None:
-        cur.execute(f"SET search_path = '{search_path}'")
-    timer = threading.Timer(cfg["timeout_s"], cur.interrupt)
-    timer.daemon = True
-    start = time.perf_counter()
-    timer.start()
     try:
-        cur.execute(sql)
-        description = cur.description or []
-        rows = cur.fetchmany(cfg["row_cap"] + 1)
+        if search_path is not None:
+            cur.execute(f"SET search_path = '{search_path}'")
+        start = time.perf_counter()
+        _WATCHDOG.arm(cur, cfg["timeout_s"])
+        try:
+            cur.execute(sql)
+            description = cur.description or []
+            rows = cur.fetchmany(cfg["row_cap"] + 1)
+        finally:
+            _WATCHDOG.disarm()
+            cur.interrupt()  # a streaming result keeps running after fetchmany
     finally:
-        timer.cancel()
-        cur.interrupt()  # a streaming result keeps running after fetchmany
         cur.close()
     elapsed = (time.perf_counter() - start) * 1000
     truncated = len(rows) > cfg["row_cap"]
     rows = rows[: cfg["row_cap"]]
     columns = [d[0] for d in description]
     types = [str(d[1]) for d in description]
-    return columns, types, [[plain(v) for v in r] for r in rows], truncated, round(elapsed, 3)
+    return columns, types, plain_rows(rows, types), truncated, round(elapsed, 3)
 
 
 def _explain(exc: BaseException, cfg: dict[str, Any], elapsed: float) -> str:
@@ -250,6 +342,37 @@ def serve(conn: Connection, cfg: dict[str, Any]) -> None:
             return
         if message[0] == "stop":
             return
+        if message[0] == "run_each":
+            # one query on several hidden databases, back to back: one reply per database as it
+            # finishes (the parent's deadline applies to each), and nothing after the first error
+            _, sql, dbs = message
+            if hidden is None:
+                hidden = HiddenDbs(cfg, ddl)
+            missing = [key for key, tables in dbs if tables is None and key not in hidden.loaded]
+            if missing:
+                conn.send(("missing", missing))
+                continue
+            for key, tables in dbs:  # most recently used: loading the others cannot drop them now
+                if tables is None:
+                    hidden.loaded.move_to_end(key)
+            try:
+                _single_select(hidden.con, sql)
+            except Exception as e:  # the text itself is refused: one error for the whole batch
+                conn.send(("error", _explain(e, cfg, 0.0)))
+                continue
+            for key, tables in dbs:
+                start = time.perf_counter()
+                try:
+                    reply = _execute(hidden.con, sql, cfg, search_path=hidden.schema_for(key, tables),
+                                     checked=True)
+                    conn.send(("ok", reply))
+                except Missing as e:  # more databases than the cache holds: the parent resends all
+                    conn.send(("missing", list(e.args)))
+                    break
+                except Exception as e:
+                    conn.send(("error", _explain(e, cfg, time.perf_counter() - start)))
+                    break
+            continue
         _, sql, db = message
         start = time.perf_counter()
         try:
@@ -261,6 +384,8 @@ def serve(conn: Connection, cfg: dict[str, Any]) -> None:
                 key, tables = db
                 reply = _execute(hidden.con, sql, cfg, search_path=hidden.schema_for(key, tables))
             conn.send(("ok", reply))
+        except Missing as e:
+            conn.send(("missing", list(e.args)))
         except Exception as e:  # every failure is the query's: report it, keep serving
             conn.send(("error", _explain(e, cfg, time.perf_counter() - start)))
 

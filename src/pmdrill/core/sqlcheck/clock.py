@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import lru_cache
+from typing import cast
 
 import sqlglot
 from sqlglot import exp
@@ -116,4 +117,5 @@ def pin_clock_sql(sql: str, as_of: dt.date, dialect: str = "duckdb") -> str:
     from pmdrill.core.warehouse import schema  # the contract's columns are never clock keywords
 
     columns = frozenset(c.name for t in schema.tables() for c in t.columns)
-    return pin_clock(sqlglot.parse_one(sql, read=dialect), as_of, columns).sql(dialect="duckdb")
+    tree = cast(exp.Expression, sqlglot.parse_one(sql, read=dialect))
+    return pin_clock(tree, as_of, columns).sql(dialect="duckdb")

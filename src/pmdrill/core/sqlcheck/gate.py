@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TypeVar
 
 import sqlglot
 from sqlglot import exp
@@ -72,8 +76,23 @@ def _columns() -> frozenset[str]:
     return frozenset(c.name for t in schema.tables() for c in t.columns)
 
 
+# Accepted answers by (text, dialect, as-of date): a resubmission or a re-run is not parsed again.
+# Only accepted answers are kept (a refusal is re-derived, so its message is always fresh).
+# The cached GatedSql (and its tree) is shared: callers must not modify the tree (copy it first).
+CACHE_SIZE = 512
+_CACHE: OrderedDict[tuple[str, str, dt.date], GatedSql] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
+def clear_cache() -> None:
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
 def check(sql: str, dialect: str = "duckdb", *, as_of: dt.date) -> GatedSql:
     """Gate and translate one answer, or raise SqlRefused / SqlSyntaxError saying why.
+
+    Results are cached per (sql, dialect, as_of): checking the same text again costs a lookup.
 
     Example:
         >>> g = check("SELECT COUNT(*) FROM learners WHERE signed_up_at < NOW()", as_of=dt.date(2026, 6, 30))
@@ -85,6 +104,21 @@ def check(sql: str, dialect: str = "duckdb", *, as_of: dt.date) -> GatedSql:
         pmdrill.errors.SqlRefused: COPY is not allowed: answers may only read the warehouse
     """
     source = dialects.normalize(dialect)
+    key = (sql, source, as_of)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+            return hit
+    gated = _check_uncached(sql, source, as_of)
+    with _CACHE_LOCK:
+        _CACHE[key] = gated
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return gated
+
+
+def _check_uncached(sql: str, source: str, as_of: dt.date) -> GatedSql:
     _check_text(sql)
     try:
         tree = _parse_one(sql, source)
@@ -94,14 +128,27 @@ def check(sql: str, dialect: str = "duckdb", *, as_of: dt.date) -> GatedSql:
         duck_sql = translated.sql(dialect="duckdb", comments=False)
         # what runs is what is checked: the generated text, parsed back as DuckDB
         final = _parse_one(duck_sql, "duckdb", generated=True)
-        _check_structure(final, duck_sql)
-        tables = _check_tables(final)
-        _check_functions(final)
+        nodes = _nodes(final)  # one walk of the tree serves every check below
+        _check_structure(final, duck_sql, nodes)
+        tables = _check_tables(final, nodes)
+        _check_functions(final, nodes)
         limits.check_recursive_ctes(final)
         limits.check_products(final, _warehouse())
     except RecursionError:
         raise SqlRefused("the query is nested too deeply to check") from None
     return GatedSql(duck_sql, final, source, tables, tuple(warnings))
+
+
+_N = TypeVar("_N", bound=exp.Expr)
+
+
+def _nodes(tree: exp.Expr) -> list[exp.Expr]:
+    """Every node of the tree in breadth-first order (the order ``find_all`` yields them)."""
+    return list(tree.walk(bfs=True))
+
+
+def _of(nodes: Sequence[exp.Expr], kind: type[_N]) -> list[_N]:
+    return [n for n in nodes if isinstance(n, kind)]
 
 
 def _check_text(sql: str) -> None:
@@ -182,24 +229,30 @@ def _refuse_statement(sql: str) -> None:
         raise SqlRefused(f"{word} is not allowed: answers may only read the warehouse")
 
 
-def _check_structure(tree: exp.Expression, sql: str) -> None:
+def _check_structure(tree: exp.Expression, sql: str, nodes: Sequence[exp.Expr] | None = None) -> None:
     if not isinstance(tree, _QUERY_ROOTS):
         _refuse_statement(sql)
+    if nodes is None:
+        nodes = _nodes(tree)
+    # every node class present (the root included), checked against each forbidden kind in order
+    present = {type(n) for n in nodes}
     for kind, reason in _FORBIDDEN:
-        if isinstance(tree, kind) or tree.find(kind) is not None:
+        if any(issubclass(t, kind) for t in present):
             raise SqlRefused(reason)
     if not isinstance(tree, _QUERY_ROOTS):
         word = _first_word(sql) or type(tree).__name__.upper()
         raise SqlRefused(f"{word} is not allowed: only one read-only query (SELECT, WITH or VALUES) may run")
-    if tree.find(exp.Lock) is not None:
+    if any(issubclass(t, exp.Lock) for t in present):
         raise SqlRefused("FOR UPDATE / FOR SHARE is not allowed: answers only read")
 
 
-def _check_tables(tree: exp.Expression) -> tuple[str, ...]:
-    ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+def _check_tables(tree: exp.Expression, nodes: Sequence[exp.Expr] | None = None) -> tuple[str, ...]:
+    if nodes is None:
+        nodes = _nodes(tree)
+    ctes = {c.alias_or_name.lower() for c in _of(nodes, exp.CTE)}
     warehouse = _warehouse()
     used: set[str] = set()
-    for table in tree.find_all(exp.Table):
+    for table in _of(nodes, exp.Table):
         if isinstance(table.this, exp.Func):
             _check_table_function(table.this)
             continue
@@ -214,7 +267,7 @@ def _check_tables(tree: exp.Expression) -> tuple[str, ...]:
             raise SqlRefused(f"unknown table {name!r}: answers may read only the warehouse tables "
                              f"({', '.join(sorted(warehouse))}) and their own CTEs")
         used.add(low)
-    for unnest in tree.find_all(exp.Unnest):
+    for unnest in _of(nodes, exp.Unnest):
         for arg in unnest.expressions:
             if isinstance(arg, exp.GenerateSeries):
                 _check_series(arg)
@@ -249,9 +302,11 @@ def _check_series(node: exp.GenerateSeries) -> None:
     limits.check_series(name, node.args.get("start"), node.args.get("end"), node.args.get("step"))
 
 
-def _check_functions(tree: exp.Expression) -> None:
+def _check_functions(tree: exp.Expression, nodes: Sequence[exp.Expr] | None = None) -> None:
+    if nodes is None:
+        nodes = _nodes(tree)
     allowed = allowlist.allowed_functions()
-    for node in tree.find_all(exp.Func):
+    for node in _of(nodes, exp.Func):
         if isinstance(node.parent, exp.Table) and node.parent.this is node:
             continue  # table functions were checked with the tables
         name = function_name(node)
@@ -261,7 +316,7 @@ def _check_functions(tree: exp.Expression) -> None:
             why = allowlist.deny_reason(name) or "it is not a DuckDB function the grader allows"
             raise SqlRefused(f"function {name}() is not allowed: {why}")
         _check_amplifier(name, node)
-    for lit in tree.find_all(exp.Literal):
+    for lit in _of(nodes, exp.Literal):
         if lit.is_string and len(lit.this) > limits.MAX_STRING_LITERAL:
             raise SqlRefused(f"a string constant of {len(lit.this):,} characters is refused; "
                              f"at most {limits.MAX_STRING_LITERAL:,} are allowed")

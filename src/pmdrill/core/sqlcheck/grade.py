@@ -9,7 +9,7 @@ import datetime as dt
 import threading
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -197,55 +197,52 @@ def grade(question_or_reference: Any, answer_sql: str, *, dialect: str = "duckdb
     t = lap("gate", t)
     answer_text = answer_sql if raw_answer else gated.duckdb_sql
 
+    ref_lock = threading.Lock()
+
     def ref_out(db: HiddenDb | None) -> QueryResult:
         t0 = time.perf_counter()
         out = reference_output(runner, ref.sql, db)  # cached after the first submission
-        timings["reference"] = timings.get("reference", 0.0) + (time.perf_counter() - t0) * 1000
+        with ref_lock:
+            timings["reference"] = timings.get("reference", 0.0) + (time.perf_counter() - t0) * 1000
         return out
 
     first_fail: tuple[str, HiddenDb | None, QueryResult, QueryResult, Comparison] | None = None
     failed_hidden: tuple[HiddenDb, QueryResult, QueryResult] | None = None
     warehouse_verdict: Comparison | None = None
-    # the warehouse run goes to its own worker while the hidden databases run on another: two cores
     answer_run = answer_runner or runner
     outcomes: list[tuple[QueryResult, QueryResult | SqlRuntimeError, Comparison | None] | None] = \
         [None] * len(hidden_dbs)
-    claim = threading.Lock()
-    next_db = [0]
-    stop = threading.Event()  # set at the first failing hidden database: the rest need not run
 
-    def work(r: Runner) -> None:
-        while not stop.is_set():
-            with claim:
-                i = next_db[0]
-                next_db[0] += 1
-            if i >= len(hidden_dbs):
-                return
-            expected = ref_out(hidden_dbs[i])
-            got = _run_one(r, answer_text, hidden_dbs[i])
-            verdict = None if isinstance(got, SqlRuntimeError) else \
-                compare(expected, got, ordered=ref.ordered, sort_cols=ref.sort_cols)
-            outcomes[i] = (expected, got, verdict)
-            if verdict is None or not verdict.equal:
-                stop.set()
+    def judge(i: int, got: QueryResult | SqlRuntimeError) -> bool:
+        """Record hidden database i's outcome; False when it failed (nothing after it matters)."""
+        expected = ref_out(hidden_dbs[i])
+        verdict = None if isinstance(got, SqlRuntimeError) else \
+            compare(expected, got, ordered=ref.ordered, sort_cols=ref.sort_cols)
+        outcomes[i] = (expected, got, verdict)
+        return verdict is not None and verdict.equal
 
-    def warehouse_then_hidden() -> QueryResult | SqlRuntimeError:
+    def hidden_part(r: Runner, lo: int, hi: int) -> None:
+        _run_each(r, answer_text, hidden_dbs, lo, hi, judge)
+
+    def warehouse_then_hidden(lo: int) -> QueryResult | SqlRuntimeError:
         got = _run_one(answer_run, answer_text, None)
         timings["answer_warehouse"] = (time.perf_counter() - t_wh) * 1000
-        work(answer_run)  # then help with the hidden databases
+        hidden_part(answer_run, lo, len(hidden_dbs))  # then its share of the hidden databases
         return got
 
     t_wh = time.perf_counter()
     if hidden_runner is not None and hidden_dbs:
-        # the warehouse run and the hidden databases share two sandbox workers: two cores at once
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            wh_future = pool.submit(warehouse_then_hidden)
-            work(hidden_runner)
+        # two sandbox workers, two cores: one runs the warehouse and then the last hidden databases,
+        # the other the first ones, each share one request (the split balances the expected times)
+        split = _split(runner, ref.sql, hidden_dbs)
+        wh_future = _pool().submit(warehouse_then_hidden, split)
+        try:
+            hidden_part(hidden_runner, 0, split)
+        finally:
             got_wh = wh_future.result()
     else:
-        got_wh = warehouse_then_hidden()
-    lap("answer_hidden", t_wh)
-    timings["answer_hidden"] -= timings.get("answer_warehouse", 0.0)
+        got_wh = warehouse_then_hidden(0)
+    timings["answer_hidden"] = (time.perf_counter() - t_wh) * 1000 - timings.get("answer_warehouse", 0.0)
     expected_wh = ref_out(None)
     hidden_checks: list[dict[str, Any]] = []
     hidden_error: SqlRuntimeError | None = None
@@ -287,6 +284,73 @@ def grade(question_or_reference: Any, answer_sql: str, *, dialect: str = "duckdb
         lap("feedback", t)
     timings["total"] = (time.perf_counter() - t_start) * 1000
     return result
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """Threads that wait on the second sandbox worker (kept: starting a thread per grading costs)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="pmdrill-grade")
+        return _POOL
+
+
+_PER_DB_MS = 0.3  # what one more hidden database costs beyond its own query (the worker's bookkeeping)
+
+
+def _split(runner: Runner, ref_sql: str, dbs: Sequence[HiddenDb]) -> int:
+    """How many hidden databases (the first ones) the hidden worker takes, the rest going to the
+    warehouse worker after its warehouse query: balanced on the reference's own run times when they
+    are known (the answer usually costs about the same), else half and half."""
+    store = _OUTPUTS.get(runner) if _weakable(runner) else None
+    wh = store.get((ref_sql, "warehouse")) if store else None
+    costs = [store.get((ref_sql, db.key)) if store else None for db in dbs]
+    if wh is None or any(c is None for c in costs):
+        return (len(dbs) + 1) // 2
+    each = [c.elapsed_ms + _PER_DB_MS for c in costs if c is not None]
+    total = sum(each)
+    best, best_k = float("inf"), len(dbs)
+    for k in range(len(dbs) + 1):
+        first = sum(each[:k])
+        span = max(first, wh.elapsed_ms + total - first)
+        if span < best:
+            best, best_k = span, k
+    return best_k
+
+
+def _weakable(runner: Runner) -> bool:
+    try:
+        weakref.ref(runner)
+    except TypeError:
+        return False
+    return True
+
+
+def _run_each(runner: Runner, sql: str, dbs: Sequence[HiddenDb], lo: int, hi: int,
+              judge: Callable[[int, QueryResult | SqlRuntimeError], bool]) -> None:
+    """Run ``sql`` on dbs[lo:hi] and judge each in order, stopping at the first that fails.
+
+    A runner with ``run_each`` (the sandbox) gets them in one request; another runner one by one.
+    """
+    if lo >= hi:
+        return
+    batch = getattr(runner, "run_each", None)
+    if batch is not None:
+        try:
+            outs: list[QueryResult | SqlRuntimeError] = list(batch(sql, dbs[lo:hi]))
+        except SqlRuntimeError as exc:  # the runner itself failed (e.g. closed): the first one fails
+            outs = [exc]
+        for i, got in enumerate(outs, start=lo):
+            if not judge(i, got):
+                return
+        return
+    for i in range(lo, hi):
+        if not judge(i, _run_one(runner, sql, dbs[i])):
+            return
 
 
 def _run_one(runner: Runner, sql: str, db: HiddenDb | None) -> QueryResult | SqlRuntimeError:
