@@ -188,7 +188,9 @@ def default_grader() -> Grader:
     if _DEFAULT is None or _DEFAULT.warehouse != settings.warehouse_path() or _DEFAULT.as_of != as_of_date():
         if _DEFAULT is not None:
             _DEFAULT.close()
-        _DEFAULT = Grader()
+        from pmdrill.adapters.duckdb_store import ensure_warehouse
+
+        _DEFAULT = Grader(ensure_warehouse())  # a first-time user gets the default build, not an error
     return _DEFAULT
 
 

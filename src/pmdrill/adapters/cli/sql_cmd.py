@@ -151,7 +151,14 @@ def _render_result(d: dict[str, Any]) -> None:
         ce = d.get("counterexample")
         if ce:
             console.print(f"\n[bold]Smallest counterexample[/] ({ce.get('rows')} rows):")
+            read = ce.get("read_tables") or list(ce["tables"])
+            context = [name for name in ce["tables"] if name not in read]
+            if context:
+                console.print(f"[dim]Also present only to keep the keys whole: {', '.join(context)} "
+                              "(in --json).[/]")
             for name, t in ce["tables"].items():
+                if name not in read:
+                    continue
                 table = Table(*t["columns"], title=name)
                 for r in t["rows"]:
                     table.add_row(*[_cell(v) for v in r])

@@ -304,7 +304,7 @@ def _value_mismatch(exp_cols: list[list[Any]], got_cols: list[list[Any]]) -> Com
         findings.append(f"{len(exp_cols) - len(unmatched_exp)} of {len(exp_cols)} columns match; "
                         "the others hold different values.")
     elif unmatched_exp:
-        findings.append("The values differ from the answer's.")
+        findings.append("Your query returns different values from the reference's.")
     else:
         findings.append("Each column holds the right values, but they are combined into the wrong rows.")
     return Comparison(False, "rows", tuple(findings))

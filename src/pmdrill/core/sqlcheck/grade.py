@@ -386,6 +386,9 @@ def _explain(result: GradeResult, ref: Reference, gated: gate.GatedSql,
             result.counterexample = shrink.counterexample(
                 db, ref.sql, gated.duckdb_sql, shrink_runner, answer_runner, expected, got,
                 ordered=ref.ordered, sort_cols=ref.sort_cols)
+            # the tables either query reads; the others are only there to keep foreign keys whole
+            read = set(gated.tables) | {t.name for t in ref.tree.find_all(exp.Table)}
+            result.counterexample["read_tables"] = sorted(t for t in result.counterexample["tables"] if t in read)
     if ref.hints:
         result.hint = ref.hints[0]
         feedback.append(f"Hint: {ref.hints[0]}")
