@@ -21,8 +21,14 @@ MODEL_V1, MODEL_V2 = "rec-v1.4", "rec-v2.0"
 
 
 def build_notifications(rng: np.random.Generator, learners: Frame, enr: Frame, progress: Frame,
-                        streak: Frame, as_of_day: int) -> tuple[Frame, Frame]:
-    """(notifications, app-level events). ``streak`` holds the streak_push sends (learner, sent_at)."""
+                        streak: Frame, as_of_day: int,
+                        arm: tuple[np.ndarray, np.ndarray, int] | None = None) -> tuple[Frame, Frame]:
+    """(notifications, app-level events). ``streak`` holds the streak_push sends (learner, sent_at).
+
+    ``arm`` (per-learner streak_push arm, 0 none / 1 control / 2 treatment, per-learner assignment
+    time, window end): push unsubscribes inside the window are drawn balanced within each arm, so a
+    control arm's handful of unsubscribes never rounds to none.
+    """
     end = (as_of_day + 1) * DAY
     n_l = len(learners["signed_up_at"])
     real = ~learners["is_internal_test"]
@@ -61,7 +67,11 @@ def build_notifications(rng: np.random.Generator, learners: Frame, enr: Frame, p
     nt["opened_at"] = np.where(opened, nt["sent_at"] + (rng.exponential(3.0, m) * 3_600).astype(np.int64) + 30,
                                NULL_TS)
     nt["opened_at"] = np.where(nt["opened_at"] < end, nt["opened_at"], NULL_TS)
-    unsub = rng.random(m) < np.where(push, 0.006, 0.0035)
+    stratum = np.zeros(m, dtype=np.int8)
+    if arm is not None:
+        a, since, until = arm[0][nt["learner"]], arm[1][nt["learner"]], arm[2]
+        stratum = np.where(push & (a > 0) & (nt["sent_at"] >= since) & (nt["sent_at"] < until), a, 0).astype(np.int8)
+    unsub = balanced_bernoulli(rng, np.where(push, 0.006, 0.0035), stratum)
     # nothing is sent on a channel after the learner turned it off
     group = nt["learner"] * 2 + nt["channel"]
     new_group = np.r_[True, group[1:] != group[:-1]] if m else np.zeros(0, bool)

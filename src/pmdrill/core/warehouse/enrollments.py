@@ -67,7 +67,9 @@ def build_enrollments(rng: np.random.Generator, learners: Frame, seats: Frame, c
     non_degree = np.flatnonzero(cat.programs["program_type"] != 2)
     links_prog = cat.program_courses["program_id"]
     link_rows = np.flatnonzero(np.isin(links_prog, cat.programs["program_id"][non_degree]))
-    chosen = rng.choice(link_rows, int(via_program.sum()))
+    # drawn from a child stream: how many program enrollments there are must not move the draws after it
+    # (the handful of degree admissions below would otherwise swing the revenue mix, T9)
+    chosen = rng.spawn(1)[0].choice(link_rows, int(via_program.sum()))
     program[via_program] = links_prog[chosen]
     course[via_program] = cat.program_courses["course_id"][chosen] - 1
     source = rng.choice([0, 1, 2, 5], m, p=[0.36, 0.26, 0.24, 0.14])
@@ -81,12 +83,47 @@ def build_enrollments(rng: np.random.Generator, learners: Frame, seats: Frame, c
     course = np.where(again, course[prev], course)
     program = np.where(again, NULL_ID, program)
     frame: Frame = {"learner": owner, "course": course, "program": program, "enrolled_at": t,
-                    "type": etype, "source": source}
+                    "type": etype, "source": source, "seq": np.full(m, NULL_ID), "seq_pos": np.zeros(m, np.int64)}
+    frame = _add_program_paths(rng, frame, cat)
     frame = _add_degrees(rng, frame, learners, cat, as_of_day)
     keep = frame["enrolled_at"] < end
     order = np.lexsort((frame["enrolled_at"], frame["learner"]))
     order = order[keep[order]]
     return {k: v[order] for k, v in frame.items()}
+
+
+def _add_program_paths(rng: np.random.Generator, frame: Frame, cat: Catalog) -> Frame:
+    """A learner who joins a Specialization or Professional Certificate takes its courses in order.
+
+    The learner's first program enrollment becomes the program's first course, and a row is added for
+    each later course; ``seq`` / ``seq_pos`` mark the path. The pipeline (``step_enrollments``) times
+    them and keeps only the courses a learner reached: the next course follows the previous one's
+    completion, and a course left unfinished ends the path.
+    """
+    rows = np.flatnonzero(frame["program"] != NULL_ID)
+    _, first = np.unique(frame["learner"][rows], return_index=True)  # one path per learner
+    rows = rows[first]
+    if len(rows) == 0:
+        return frame
+    links = cat.program_courses
+    by = np.lexsort((links["position"], links["program_id"]))
+    l_prog, l_course = links["program_id"][by], links["course_id"][by] - 1
+    lo = np.searchsorted(l_prog, frame["program"][rows], "left")
+    size = np.searchsorted(l_prog, frame["program"][rows], "right") - lo
+    frame["course"][rows] = l_course[lo]
+    frame["seq"][rows] = np.arange(len(rows))
+    frame["seq_pos"][rows] = 1
+    extra = size - 1
+    owner = np.repeat(np.arange(len(rows)), extra)
+    pos = np.arange(len(owner)) - np.repeat(np.cumsum(extra) - extra, extra) + 2  # 2..size
+    src = rows[owner]
+    add: Frame = {"learner": frame["learner"][src], "course": l_course[lo[owner] + pos - 1],
+                  "program": frame["program"][src],
+                  "enrolled_at": frame["enrolled_at"][src],  # set by the pipeline
+                  "type": np.full(len(owner), PAID, dtype=frame["type"].dtype),
+                  "source": np.full(len(owner), S_PROGRAM, dtype=frame["source"].dtype),
+                  "seq": owner, "seq_pos": pos}
+    return {k: np.concatenate([frame[k], add[k].astype(frame[k].dtype)]) for k in frame}
 
 
 def _pick_courses(rng: np.random.Generator, cat: Catalog, t: np.ndarray, m: int) -> np.ndarray:
@@ -131,6 +168,7 @@ def _add_degrees(rng: np.random.Generator, frame: Frame, learners: Frame, cat: C
             start = learners["signed_up_at"][who] + (20 + (j // 2) * 120) * DAY + rng.integers(0, 5 * DAY, len(who))
             rows.append({"learner": who, "course": np.full(len(who), c - 1), "program": np.full(len(who), d),
                          "enrolled_at": start, "type": np.full(len(who), PAID),
-                         "source": np.full(len(who), S_PROGRAM)})
+                         "source": np.full(len(who), S_PROGRAM), "seq": np.full(len(who), NULL_ID),
+                         "seq_pos": np.zeros(len(who), np.int64)})
     extra = {k: np.concatenate([r[k] for r in rows]) for k in frame}
     return {k: np.concatenate([frame[k], extra[k].astype(frame[k].dtype)]) for k in frame}

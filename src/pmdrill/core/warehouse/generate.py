@@ -43,8 +43,9 @@ def generate(scale: str = "small", seed: int = 42, as_of: dt.date = dt.date(2026
              progress: Progress | None = None) -> Iterator[tuple[str, pa.Table]]:
     """Yield Arrow batches in dependency order (parents before children within each chunk)."""
     total = learner_count(scale)
-    if as_of <= dt.date(2026, 3, 31):
-        raise WarehouseError("as_of must be after 2026-03-31: the planted experiments run until March 2026")
+    if as_of < dt.date(2026, 5, 25):
+        raise WarehouseError("as_of must be 2026-05-25 or later: the planted experiments run until 2026-05-18 "
+                             "and first-week enrollment needs a week after that")
     as_of_day = day_number(as_of)
     cat = catalog_mod.build_catalog(seed)
     yield from _catalog_tables(cat)

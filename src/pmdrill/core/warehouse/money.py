@@ -2,8 +2,9 @@
 
 Paid enrollments are what people pay for; a subscription lives while its learner keeps learning and
 ends with a reason; some charges fail and some are refunded. Learners who paid at a module-1 lock
-(the early_paywall treatment: "pressured") take the monthly plan, cancel soon after the first charge
-and often ask for their certificate money back: the paywall's extra conversions are worth less.
+(the early_paywall treatment: "pressured") learn less, cancel sooner and ask for their certificate
+money back more often: each extra conversion is worth less, though the paywall still brings in more
+payments in the first year than it loses (its cost is in referrals and champion deals).
 """
 
 from __future__ import annotations
@@ -22,13 +23,28 @@ REASONS = ("finished_learning", "price", "no_time", "content", "payment_failed")
 
 
 def build_money(rng: np.random.Generator, enr: Frame, learners: Frame, cat: Catalog, as_of_day: int,
-                extra_cancel: np.ndarray, arm: np.ndarray, arm_since: np.ndarray) -> tuple[Frame, Frame]:
+                extra_cancel: np.ndarray, arm: np.ndarray, arm_since: np.ndarray,
+                draws_of: np.ndarray | None = None) -> tuple[Frame, Frame]:
     """(subscriptions, payments); ``extra_cancel`` (per learner, seconds or NULL_TS) forces a cancel.
 
     ``arm`` (per learner: 0 not in early_paywall, 1 control, 2 treatment) and ``arm_since`` stratify
     the failed/refunded draws, so the two arms' 30-day conversion carries no payment-failure noise.
+    ``draws_of`` (per learner, a learner index) says whose subscription draws (how long it lingers,
+    trial, cancel timing and reason) a learner uses: the two learners of an early_paywall pair share
+    theirs, so the arms' payments differ by what the paywall did, not by the dice (common random numbers).
     """
     end = (as_of_day + 1) * DAY
+    n_learners = len(learners["seat"])
+    if draws_of is None:
+        draws_of = np.arange(n_learners)
+    # per-learner subscription draws, shared within early_paywall pairs
+    d_tail = rng.gamma(4.0, B["subscription_tail_days"] / 4, n_learners)[draws_of]
+    d_trial = rng.random(n_learners)[draws_of]
+    d_soon = rng.exponential(B["pressured_cancel_days"], n_learners)[draws_of]
+    d_reason = rng.choice([1, 2, 3, 4], n_learners, p=[0.3, 0.45, 0.13, 0.12])[draws_of]
+    d_finished = rng.random(n_learners)[draws_of]
+    d_pressured = rng.random(n_learners)[draws_of]
+    d_plan = rng.random(n_learners)[draws_of]
     degree = np.isin(enr["program"], cat.programs["program_id"][cat.programs["program_type"] == 2])
     paid = (enr["final_type"] == PAID) & ~degree
     pay_at = np.where(enr["upgraded_at"] != NULL_TS, enr["upgraded_at"], enr["enrolled_at"])
@@ -53,25 +69,27 @@ def build_money(rng: np.random.Generator, enr: Frame, learners: Frame, cat: Cata
         plan = np.where(plan_kind == 0, learners["annual"][enr["learner"][first]].astype(np.int64), 2)
         subs.append({"learner": enr["learner"][first], "plan": plan, "program": np.where(
             plan_kind == 2, enr["program"][first], NULL_ID), "started_at": pay_at[first],
-            "stop": finish + (rng.gamma(4.0, B["subscription_tail_days"] / 4, k) * DAY).astype(np.int64), "finished": finished_any,
+            "stop": finish + (d_tail[enr["learner"][first]] * DAY).astype(np.int64), "finished": finished_any,
             "pressured": enr["pressured"][first]})
     sub = {key: np.concatenate([s[key] for s in subs]) for key in subs[0]}
     k = len(sub["learner"])
     pressured = sub["pressured"]
-    sub["plan"] = np.where(pressured & (sub["plan"] == 1), 0, sub["plan"])  # pushed buyers take the monthly plan
-    trial = (sub["plan"] != 1) & (rng.random(k) < B["trial_share"])
+    pushed = pressured & (sub["plan"] == 1) & (d_plan[sub["learner"]] < B["pressured_monthly_share"])
+    sub["plan"] = np.where(pushed, 0, sub["plan"])  # pushed buyers may take the monthly plan
+    who = sub["learner"]
+    trial = (sub["plan"] != 1) & (d_trial[who] < B["trial_share"])
     trial &= sub["started_at"] + 7 * DAY < end  # no trial may end after the as-of date
     trial_end = np.where(trial, sub["started_at"] + 7 * DAY, NULL_TS)
-    # bought at a module-1 lock before seeing value: canceled soon after the first charge
+    # bought at a module-1 lock before seeing value: canceled sooner
     soon = np.where(trial, trial_end, sub["started_at"]) + 3_600 + (
-        rng.exponential(B["pressured_cancel_days"], k) * DAY).astype(np.int64)
+        d_soon[who] * DAY).astype(np.int64)
     sub["stop"] = np.where(pressured, np.minimum(sub["stop"], soon), sub["stop"])
     forced = extra_cancel[sub["learner"]]
     forced_ok = (forced != NULL_TS) & (forced > sub["started_at"]) & (forced < sub["stop"])
     stop = np.where(forced_ok, forced, sub["stop"])
-    reason = rng.choice([1, 2, 3, 4], k, p=[0.3, 0.45, 0.13, 0.12])
-    reason = np.where(sub["finished"] > 0, np.where(rng.random(k) < 0.75, 0, reason), reason)
-    reason = np.where(pressured & ~forced_ok & (stop == soon), np.where(rng.random(k) < 0.6, 1, 3), reason)
+    reason = d_reason[who]
+    reason = np.where(sub["finished"] > 0, np.where(d_finished[who] < 0.75, 0, reason), reason)
+    reason = np.where(pressured & ~forced_ok & (stop == soon), np.where(d_pressured[who] < 0.6, 1, 3), reason)
     reason = np.where(forced_ok, 2, reason)
     canceled = np.where(stop < end, stop, NULL_TS)
     subscriptions: Frame = {"learner": sub["learner"], "plan": sub["plan"], "program": sub["program"],

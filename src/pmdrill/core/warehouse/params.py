@@ -83,7 +83,8 @@ B: dict[str, float] = {
     "paid_logit": -2.55,
     "paid_motivation": 0.55,
     "financial_aid_share": 0.03,
-    "program_share": 0.12,             # paid enrollments that come through a program subscription
+    "program_share": 0.22,             # paid enrollments that come through a program subscription (a program path)
+    "program_next_days": 12.0,         # program paths: mean days from completing a course to enrolling in the next
     "degree_learner_share": 0.00036,   # at a $17,500 mean tuition; fewer are admitted to dearer degrees
     "degree_reference_tuition": 17_500.0,    # consumer learners admitted to an online degree
     # progress: module k is started, content is reached, graded work is passed
@@ -100,14 +101,19 @@ B: dict[str, float] = {
     "commit_motivation": 0.8,
     "commit_noise": 0.7,
     "upgrade_rate": 0.055,             # audit learners who pay when graded work locks
-    "upgrade_module1_factor": 0.95,     # a lock in module 1 comes before the learner has seen much value
+    "upgrade_module1_factor": 0.86,    # a lock in module 1 comes before the learner has seen much value (E7 ~ +11%)
     "stuck_commit_drop": 3.0,          # three failed attempts in a module: most give up (X1)
     "stuck_commit_per_fail": 0.35,      # failing a quiz again and again wears commitment down
     "paywall_frustration": 0.2,       # audit learners who meet locked graded work lose heart
     "early_lock_shift": 1.0,           # early_paywall: a lock in week 1 turns many away at once
     "pressured_commit": 0.5,           # early_paywall: paying at a module-1 lock commits less than paying later
-    "pressured_cancel_days": 75.0,      # ... and such subscriptions are canceled soon (mean days after the trial)
-    "pressured_refund_share": 0.15,    # ... and such one-off certificate purchases are often refunded
+    # ... such subscriptions are canceled sooner than others (mean days after the trial), and such one-off
+    # certificate purchases are refunded more often. Sized so the early paywall still wins on 12-month
+    # payments (+3% to +7% per learner on seeds 42, 7, 1234: the growth PM's argument) while the value it
+    # costs in referrals and champion deals (paywall_advocacy) leaves 12-month value lower (E11)
+    "pressured_cancel_days": 300.0,
+    "pressured_refund_share": 0.05,
+    "pressured_monthly_share": 0.0,    # share of would-be annual buyers pushed onto the monthly plan (none now)
     # assessments
     "skill_mean": 74.0,
     "skill_motivation": 6.0,
@@ -142,7 +148,7 @@ B: dict[str, float] = {
     "champion_seat_factor": 2.5,       # accounts an alumnus champions buy more seats (E10/E11 rest on them)
     "champion_share": 0.4,            # business accounts brought in by a consumer alumnus
     # engagement
-    "paywall_advocacy": 0.4,           # early_paywall: a learner turned away at module 1 recommends us less
+    "paywall_advocacy": 0.25,          # early_paywall: a learner turned away at module 1 recommends us much less
     "referral_cert_weight": 4.0,       # alumni with a certificate refer more
     "streak_open_rate": 0.11,
     "streak_cancel_share": 0.3,        # streak_push: learners annoyed into canceling a subscription (E6)

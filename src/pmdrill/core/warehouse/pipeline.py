@@ -12,8 +12,9 @@ import numpy as np
 from pmdrill.core.warehouse import engagement, enterprise, events, experiments, money, progress, social
 from pmdrill.core.warehouse.catalog import Catalog
 from pmdrill.core.warehouse.enrollments import AUDIT, PAID, S_RECOMMENDATION, build_enrollments
-from pmdrill.core.warehouse.experiments import BY_NAME, first_in_window, paired_assignment, srm_drop
-from pmdrill.core.warehouse.frames import NULL_TS, Frame
+from pmdrill.core.warehouse.experiments import (BY_NAME, first_in_window, paired_assignment,
+                                                paired_assignment_with_pairs, srm_drop)
+from pmdrill.core.warehouse.frames import NULL_ID, NULL_TS, Frame
 from pmdrill.core.warehouse.learners import build_learners
 from pmdrill.core.warehouse.params import DAY, B, rng_for
 
@@ -55,8 +56,36 @@ def step_learners(c: Chunk) -> None:
 
 
 def step_enrollments(c: Chunk) -> None:
-    c.f["enr"] = build_enrollments(c.rng("enrollments"), c.f["learners"], c.f["seats"], c.cat, c.as_of_day)
-    c.a["uniforms"] = progress.draw_uniforms(c.rng("progress"), len(c.f["enr"]["course"]))
+    enr = build_enrollments(c.rng("enrollments"), c.f["learners"], c.f["seats"], c.cat, c.as_of_day)
+    u = progress.draw_uniforms(c.rng("progress"), len(enr["course"]))
+    # program paths: a learner enrolls in a program's next course a little after completing the previous
+    # one, and goes no further once a course is left unfinished. Learning on a path is simulated ahead,
+    # course by course with no experiment running, to know who went on and when (the same uniforms are
+    # used again by the worlds simulated later, so these rows complete alike unless treated).
+    keep = enr["seq"] == NULL_ID
+    keep |= enr["seq_pos"] == 1
+    prev_done = np.full(int(enr["seq"].max(initial=-1)) + 1, NULL_TS)
+    gap_rng = c.rng("program_paths")
+    for k in range(1, int(enr["seq_pos"].max(initial=0)) + 1):
+        rows = np.flatnonzero(enr["seq_pos"] == k)
+        if k > 1:
+            prev = prev_done[enr["seq"][rows]]
+            at = prev + (gap_rng.exponential(B["program_next_days"], len(rows)) * DAY).astype(np.int64) + 3_600
+            go = (prev != NULL_TS) & (at < c.end)
+            rows = rows[go]
+            enr["enrolled_at"][rows] = at[go]
+            keep[rows] = True
+        sub = {key: v[rows] for key, v in enr.items()}
+        done = progress.simulate(sub, c.f["learners"]["motivation"], c.cat, progress.take(u, rows),
+                                 progress.Treatments.none(len(rows)), c.as_of_day,
+                                 np.ones(len(rows), dtype=bool)).completed_at
+        prev_done[:] = NULL_TS
+        prev_done[enr["seq"][rows]] = done
+    del enr["seq"], enr["seq_pos"]
+    order = np.flatnonzero(keep)
+    order = order[np.lexsort((enr["enrolled_at"][order], enr["learner"][order]))]
+    c.f["enr"] = {key: v[order] for key, v in enr.items()}
+    c.a["uniforms"] = progress.take(u, order)
 
 
 def _paywall_signups(c: Chunk) -> np.ndarray:
@@ -89,6 +118,14 @@ def step_control_world(c: Chunk) -> None:
                                              can_upgrade)
 
 
+def _mix(exposed: np.ndarray, ctrl, pw):
+    """Per-enrollment arrays, or frames keyed by enrollment: the paywall world's where ``exposed``."""
+    if isinstance(ctrl, dict):
+        a, b = ~exposed[ctrl["enrollment"]], exposed[pw["enrollment"]]
+        return {k: np.concatenate([ctrl[k][a], pw[k][b]]) for k in ctrl}
+    return np.where(exposed, pw, ctrl)
+
+
 def step_assign(c: Chunk) -> None:
     rng = c.rng("assign")
     L, enr, ctrl = c.f["learners"], c.f["enr"], c.a["control"]
@@ -102,7 +139,12 @@ def step_assign(c: Chunk) -> None:
 
     def add(name: str, assigned: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
         who = np.flatnonzero(assigned != NULL_TS)
-        variant = paired_assignment(rng, [k[who] for k in keys])
+        if name == "early_paywall":  # the pair shares its money draws (step_money)
+            variant, leader = paired_assignment_with_pairs(rng, [k[who] for k in keys])
+            c.a["paywall_draws_of"] = np.arange(n)
+            c.a["paywall_draws_of"][who] = who[leader]
+        else:
+            variant = paired_assignment(rng, [k[who] for k in keys])
         full = np.full(n, -1, dtype=np.int8)
         full[who] = variant
         parts.append((BY_NAME[name], who, variant, assigned[who]))
@@ -115,27 +157,6 @@ def step_assign(c: Chunk) -> None:
         return np.bincount(owner[ok], minlength=n)
 
     mot_q = np.digitize(L["motivation"], np.quantile(L["motivation"], np.linspace(0, 1, 11)[1:-1]))
-    # rec_model_v2: learners enrolling in the window, from their first enrollment there
-    lo, hi = BY_NAME["rec_model_v2"].window
-    at = first_in_window(enr["learner"], enr["enrolled_at"] - 60, lo, hi, n)
-    at[~real] = NULL_TS
-    # rec-led enrollments after the first: their impressions (always clicked) fall inside the window
-    later = np.where(at != NULL_TS, at + 3 * 3_600, NULL_TS)
-    n_rec = count_in(enr["learner"], enr["enrolled_at"], later, hi, enr["source"] == S_RECOMMENDATION)
-    v = add("rec_model_v2", at, [n_rec, count_in(enr["learner"], enr["enrolled_at"], at, hi), mot_q])
-    c.a["rec_v2"] = np.where(v == 1, at, NULL_TS), hi
-    c.a["rec_v2_control"] = np.where(v == 0, at, NULL_TS)
-    # streak_push: learners who start a module in the window
-    lo, hi = BY_NAME["streak_push"].window
-    at = first_in_window(p_learner, prog["started_at"] - 30, lo, hi, n)
-    at[~real] = NULL_TS
-    mods = count_in(p_learner, prog["completed_at"], at, hi, done)
-    sess = count_in(p_learner, prog["started_at"], at, hi)
-    pay_at = np.where(ctrl.upgraded_at != NULL_TS, ctrl.upgraded_at, enr["enrolled_at"])
-    paying = np.zeros(n, dtype=np.int64)  # a paid enrollment running into the window: a subscription to cancel
-    paying[enr["learner"][(ctrl.final_type == PAID) & (pay_at < hi) & (pay_at >= lo - 180 * DAY)]] = 1
-    v = add("streak_push", at, [mods, sess, paying])
-    c.a["streak"] = np.where(v == 1, at, NULL_TS), hi
     # early_paywall: consumer signups in the window, from signup; matched on both potential outcomes
     lo, hi = BY_NAME["early_paywall"].window
     at = _paywall_signups(c)
@@ -165,13 +186,47 @@ def step_assign(c: Chunk) -> None:
     v = add("early_paywall", at, keys + [mot_q])
     c.a["paywall"] = np.where(v == 1, at, NULL_TS), hi
     c.a["paywall_arm"] = (v + 1).astype(np.int8)  # 0 not assigned, 1 control, 2 treatment
+    # later experiments are matched on learning as it will be: with the early paywall where it applies
+    # (its courses run on past its window)
+    exposed = _paywall_exposed(enr, c.a["paywall"][0], hi)
+    pw = worlds[1]
+    ctrl = progress.Outcome(*(_mix(exposed, getattr(ctrl, f), getattr(pw, f))
+                              for f in ("progress", "attempts", "completed_at", "final_type", "upgraded_at",
+                                        "pressured")))
+    prog = ctrl.progress
+    p_learner = enr["learner"][prog["enrollment"]]
+    done = prog["completed_at"] != NULL_TS
+    # rec_model_v2: learners enrolling in the window, from their first enrollment there
+    lo, hi = BY_NAME["rec_model_v2"].window
+    at = first_in_window(enr["learner"], enr["enrolled_at"] - 60, lo, hi, n)
+    at[~real] = NULL_TS
+    # rec-led enrollments after the first: their impressions (always clicked) fall inside the window
+    later = np.where(at != NULL_TS, at + 3 * 3_600, NULL_TS)
+    n_rec = count_in(enr["learner"], enr["enrolled_at"], later, hi, enr["source"] == S_RECOMMENDATION)
+    # early_paywall's long holdout overlaps this window: its arm is a stratum, so it splits evenly here
+    v = add("rec_model_v2", at, [c.a["paywall_arm"], n_rec, count_in(enr["learner"], enr["enrolled_at"], at, hi),
+                                 mot_q])
+    c.a["rec_v2"] = np.where(v == 1, at, NULL_TS), hi
+    c.a["rec_v2_control"] = np.where(v == 0, at, NULL_TS)
+    # streak_push: learners who start a module in the window
+    lo, hi = BY_NAME["streak_push"].window
+    at = first_in_window(p_learner, prog["started_at"] - 30, lo, hi, n)
+    at[~real] = NULL_TS
+    mods = count_in(p_learner, prog["completed_at"], at, hi, done)
+    sess = count_in(p_learner, prog["started_at"], at, hi)
+    pay_at = np.where(ctrl.upgraded_at != NULL_TS, ctrl.upgraded_at, enr["enrolled_at"])
+    paying = np.zeros(n, dtype=np.int64)  # a paid enrollment running into the window: a subscription to cancel
+    paying[enr["learner"][(ctrl.final_type == PAID) & (pay_at < hi) & (pay_at >= lo - 180 * DAY)]] = 1
+    v = add("streak_push", at, [mods, sess, paying])
+    c.a["streak"] = np.where(v == 1, at, NULL_TS), hi
+    c.a["streak_arm"] = ((v + 1).astype(np.int8), at)  # 0 not assigned, 1 control, 2 treatment; from when
     # easier_quizzes: learners enrolling in the window
     lo, hi = BY_NAME["easier_quizzes"].window
     at = first_in_window(enr["learner"], enr["enrolled_at"] - 60, lo, hi, n)
     at[~real] = NULL_TS
     comp = count_in(enr["learner"], ctrl.completed_at, at, c.end, ctrl.completed_at != NULL_TS)
     luck_q = (L["career_luck"] * 10).astype(np.int64)
-    v = add("easier_quizzes", at, [np.minimum(comp, 2), luck_q, mot_q])
+    v = add("easier_quizzes", at, [c.a["paywall_arm"], np.minimum(comp, 2), luck_q, mot_q])
     c.a["easy"] = np.where(v == 1, at, NULL_TS), hi
     # short_videos: learners who start a module in the window
     lo, hi = BY_NAME["short_videos"].window
@@ -249,7 +304,8 @@ def step_money(c: Chunk) -> None:
                      since + (rng.uniform(3, 55, n) * DAY).astype(np.int64), NULL_TS)
     arm = c.a["paywall_arm"]
     c.f["subs"], c.f["payments"] = money.build_money(rng, c.f["enr"], c.f["learners"], c.cat, c.as_of_day, extra,
-                                                     arm, np.where(arm > 0, _paywall_signups(c), NULL_TS))
+                                                     arm, np.where(arm > 0, _paywall_signups(c), NULL_TS),
+                                                     c.a["paywall_draws_of"])
 
 
 def step_engagement(c: Chunk) -> None:
@@ -265,7 +321,8 @@ def step_engagement(c: Chunk) -> None:
     key = np.unique(learner[owner] * 1_000_000 + day)
     rng = c.rng("engagement")
     streak = {"learner": key // 1_000_000, "sent_at": (key % 1_000_000) * DAY + 17 * 3_600 + rng.integers(0, 3_600, len(key))}
-    c.f["notifications"], c.a["app_events"] = engagement.build_notifications(rng, L, enr, p, streak, c.as_of_day)
+    c.f["notifications"], c.a["app_events"] = engagement.build_notifications(rng, L, enr, p, streak, c.as_of_day,
+                                                                             (*c.a["streak_arm"], until))
     v2_from, v2_to = c.a["rec_v2"]
     c.f["recs"] = engagement.build_recommendations(rng, enr, L, len(c.cat.popularity), c.cat.popularity,
                                                    v2_from, np.full(len(v2_from), v2_to), c.a["rec_v2_control"],

@@ -7,7 +7,7 @@ change alone, not a fresh roll of the dice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -39,6 +39,11 @@ def draw_uniforms(rng: np.random.Generator, n: int) -> Uniforms:
     return Uniforms(rng.random(n), rng.random(n), rng.normal(0, 1, n), rng.random((n, m)), rng.random((n, m)),
                     1.0 + rng.gamma(2.0, 2.6, (n, m)), rng.exponential(3.0, (n, m)),
                     rng.normal(0, 1, (n, m, a)).astype(np.float32), rng.random((n, m, a)).astype(np.float32))
+
+
+def take(u: Uniforms, rows: np.ndarray) -> Uniforms:
+    """The uniforms of the given enrollment rows."""
+    return Uniforms(*(getattr(u, f.name)[rows] for f in fields(Uniforms)))
 
 
 @dataclass

@@ -23,30 +23,27 @@ def build_certificates(rng: np.random.Generator, enr: Frame, program_courses: Fr
     rows, issued = rows[ok], issued[ok]
     course_cert = {"learner": enr["learner"][rows], "enrollment": rows, "program": np.full(len(rows), NULL_ID),
                    "issued_at": issued}
-    # program certificates: join (learner, course) certificates to program_courses by course
-    pc_course, pc_prog = program_courses["course_id"] - 1, program_courses["program_id"]
+    # program certificates: every course of a program completed through that program (enrollments with
+    # its program_id), issued when the last of them is certified; none after the as-of date
+    pc_prog = program_courses["program_id"]
     size = np.bincount(pc_prog)
-    by_course = np.argsort(pc_course, kind="stable")
-    lo = np.searchsorted(pc_course[by_course], enr["course"][rows], "left")
-    hi = np.searchsorted(pc_course[by_course], enr["course"][rows], "right")
-    cnt = hi - lo
-    owner = np.repeat(np.arange(len(rows)), cnt)
-    link = by_course[np.repeat(lo, cnt) + (np.arange(len(owner)) - np.repeat(np.cumsum(cnt) - cnt, cnt))]
-    learner = enr["learner"][rows][owner]
-    prog = pc_prog[link]
-    course = pc_course[link]
-    key = (learner.astype(np.int64) * 1_000 + prog) * 1_000 + course
-    key, first = np.unique(key, return_index=True)  # each course counts once per learner and program
-    lp = key // 1_000
-    when = issued[owner][first]
+    via = enr["program"][rows] != NULL_ID
+    p_rows, p_issued = rows[via], issued[via]
+    learner, prog, course = enr["learner"][p_rows], enr["program"][p_rows], enr["course"][p_rows]
+    key = (learner.astype(np.int64) * 1_000 + prog) * 10_000 + course
+    order = np.lexsort((p_issued, key))  # each course counts once per learner and program: its first certificate
+    key, when = key[order], p_issued[order]
+    first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, dtype=bool)
+    key, when = key[first], when[first]
+    lp = key // 10_000
     starts = group_starts(lp)
     n_cov = np.diff(np.r_[starts, len(lp)])
     last = np.maximum.reduceat(when, starts) if len(lp) else np.zeros(0, np.int64)
     full = n_cov == size[lp[starts] % 1_000]
-    p_issued = last[full] + DAY
-    p_ok = p_issued < end
+    p_at = last[full] + rng.integers(60, 3_600, int(full.sum()))
+    p_ok = p_at < end
     prog_cert = {"learner": (lp[starts][full] // 1_000)[p_ok], "enrollment": np.full(int(p_ok.sum()), NULL_ID),
-                 "program": (lp[starts][full] % 1_000)[p_ok], "issued_at": p_issued[p_ok]}
+                 "program": (lp[starts][full] % 1_000)[p_ok], "issued_at": p_at[p_ok]}
     out = {k: np.concatenate([course_cert[k], prog_cert[k]]) for k in course_cert}
     order = np.argsort(out["issued_at"], kind="stable")
     return {k: v[order] for k, v in out.items()}
