@@ -110,6 +110,58 @@ def test_random_dbs_have_nulls_duplicates_and_childless_parents() -> None:
     assert saw_null and saw_reenrol and saw_childless
 
 
+def _longest_run(days: list[dt.date]) -> int:
+    best = run = 0
+    prev = None
+    for d in sorted(set(days)):
+        run = run + 1 if prev is not None and d - prev == dt.timedelta(days=1) else 1
+        best, prev = max(best, run), d
+    return best
+
+
+def test_targeted_dbs_keep_the_contract_and_lay_out_runs_of_the_literal() -> None:
+    import random
+
+    tree = sqlglot.parse_one("SELECT COUNT(*) FROM learning_events ev JOIN learners l ON l.learner_id = ev.learner_id "
+                             "WHERE ev.event_at >= DATE '2026-04-01' GROUP BY ev.learner_id HAVING COUNT(*) >= 7")
+    pools = datagen.pools_from(tree, AS_OF)
+    profiles = datagen.targeted_profiles(pools)
+    assert any(p.run_len == 7 for p in profiles) and any(p.enum_spread == 1 for p in profiles)
+    runs = set()
+    for seed in range(20):
+        for prof in profiles:
+            db = datagen.random_db(["learning_events", "learners"], pools, random.Random(seed), prof)
+            assert datagen.check_db(db, AS_OF) == []
+            if prof.run_len is None:
+                continue
+            cols = schema.table("learning_events").column_names
+            li, ti = cols.index("learner_id"), cols.index("event_at")
+            for learner in {r[li] for r in db.tables["learning_events"]}:
+                runs.add(_longest_run([r[ti].date() for r in db.tables["learning_events"] if r[li] == learner]))
+    assert {6, 7, 8} <= runs  # just short of, exactly on and just past the literal
+
+
+def test_sibling_rows_are_timed_on_each_others_edge() -> None:
+    import random
+
+    tree = sqlglot.parse_one("SELECT COUNT(*) FROM experiment_assignments a JOIN payments p ON p.learner_id = "
+                             "a.learner_id WHERE p.paid_at >= a.assigned_at")
+    pools = datagen.pools_from(tree, AS_OF)
+    assert ("paid_at", "assigned_at", 0.0) in pools.pairs
+    close = False
+    for seed in range(20):
+        db = datagen.random_db(["experiment_assignments", "payments"], pools, random.Random(seed),
+                               datagen.Profile(parent_coverage=1.0, hub_rows=(1, 2)))
+        assert datagen.check_db(db, AS_OF) == []
+        a, p = schema.table("experiment_assignments").column_names, schema.table("payments").column_names
+        assigned = {(r[a.index("learner_id")], r[a.index("assigned_at")]) for r in db.tables["experiment_assignments"]}
+        for r in db.tables["payments"]:
+            for learner, at in assigned:
+                paid = r[p.index("paid_at")]
+                close |= learner == r[p.index("learner_id")] and abs((paid - at).total_seconds()) <= 1
+    assert close  # a payment one second (or less) from its own learner's assignment
+
+
 def test_wrong_answer_matching_on_the_warehouse_still_fails(tmp_path: Path) -> None:
     # a warehouse where every learner stated a goal: COUNT(learner_goal) equals COUNT(*) there
     base = small_warehouse_db()

@@ -3,6 +3,8 @@
 Every PRIMARY KEY, FOREIGN KEY, NOT NULL and UNIQUE holds, and nothing happens after the as-of day.
 Values come from pools: the literals of the query and their boundaries (a timestamp exactly on a
 window edge, a score exactly on a threshold, plus or minus one), NULLs, and a little noise.
+Targeted profiles (``targeted_profiles``) add structure the literals ask for: runs of k consecutive
+days, groups of exactly k rows, ties at a rank cut-off, a child timed on the edge of a sibling's time.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class Pools:
     numbers: list[decimal.Decimal] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     by_column: dict[str, list[Any]] = field(default_factory=dict)
+    # the exact window edges (literal dates and the as-of day, shifted by the query's intervals)
+    bases: list[dt.datetime] = field(default_factory=list)
     # (column a, column b, days): the query compares a with b shifted by an interval ("within 90 days")
     pairs: list[tuple[str, str, float]] = field(default_factory=list)
 
@@ -119,6 +123,7 @@ def pools_from(tree: exp.Expression, as_of: dt.date) -> Pools:
                     dt.timedelta(days=-1), dt.timedelta(days=1)):
             times.add(base + off)
     pools.times = sorted(t for t in times if dt.datetime(2022, 1, 1) <= t <= now)
+    pools.bases = sorted(t for t in bases if dt.datetime(2022, 1, 1) <= t <= now)
     # comparisons "column op literal": that column gets the literal and its neighbours
     for cmp in tree.find_all(exp.Binary):
         if not isinstance(cmp, exp.GT | exp.GTE | exp.LT | exp.LTE | exp.EQ | exp.NEQ):
@@ -135,6 +140,8 @@ def pools_from(tree: exp.Expression, as_of: dt.date) -> Pools:
                     vals.extend([v - decimal.Decimal("0.01"), v + decimal.Decimal("0.01")])
             elif isinstance(other, exp.Literal):
                 vals.append(other.this)
+                if other.this:  # just below and just above: "name >= 'x'" for "name = 'x'"
+                    vals.extend([other.this[:-1], other.this, other.this + "_z", other.this])
     for cmp in tree.find_all(exp.GT, exp.GTE, exp.LT, exp.LTE, exp.EQ):
         for a, b in ((cmp.left, cmp.right), (cmp.right, cmp.left)):
             if isinstance(a, exp.Column) and isinstance(b, exp.Add | exp.Sub) and isinstance(b.this, exp.Column) \
@@ -143,6 +150,9 @@ def pools_from(tree: exp.Expression, as_of: dt.date) -> Pools:
                 if span is not None:
                     days = span[0] * (30.44 if span[1] == "MONTH" else 1) * (1 if isinstance(b, exp.Add) else -1)
                     pools.pairs.append((a.name, b.this.name, days))
+            elif isinstance(a, exp.Column) and isinstance(b, exp.Column) and a.name != b.name \
+                    and not isinstance(cmp, exp.EQ) and (a.name, b.name, 0.0) not in pools.pairs:
+                pools.pairs.append((a.name, b.name, 0.0))  # "paid on or after the assignment"
     for node in tree.find_all(exp.In):
         if isinstance(node.this, exp.Column):
             vals = pools.by_column.setdefault(node.this.name, [])
@@ -160,8 +170,49 @@ class Profile:
     parent_coverage: float = 0.7  # share of parent rows children may point at (the rest stay childless)
     hub_rows: tuple[int, int] | None = None  # rows of read tables that other read tables point at
     distinct_ids: bool = True  # ids of different tables never coincide (some profiles let them)
+    leaf_rows: tuple[int, int] | None = None  # rows of read tables no other read table points at
+    run_len: int | None = None  # leaf rows in runs of about this many consecutive days, one per parent
+    enum_spread: int | None = None  # enum columns use only their first values (ties, crowded groups)
+    true_share: float = 0.5  # how often a BOOLEAN is TRUE (flags like is_internal_test filter rows out)
+    round_robin: bool = False  # children take their parents in turn (even groups: ties, no key clashes)
+    parent_rows: tuple[int, int] = (1, 3)  # rows of parents the query does not read
+    edge_share: float = 0.0  # pooled times taken exactly on a window edge (no one-off neighbours)
 
 
+
+
+def targeted_profiles(pools: Pools) -> list[Profile]:
+    """Profiles steered by the reference's small integer literals k and its column pairs:
+
+    - runs: each parent gets k-1, k or k+1 rows on consecutive days, or k with a day twice, or two
+      runs of k (a 7-day streak, HAVING COUNT(*) < 50, COUNT(DISTINCT) over streaks);
+    - k+1 parents sharing one enum value with a few children each, at random or in turn (ties and a
+      crossing at a top-k rank cut-off); for larger k, one group of k children of k parents (k reviews
+      of one course under a (learner, course) key);
+    - for "a op b [+ interval]" across tables: few parents, children timed on a sibling's edge.
+    """
+    ks = sorted({int(v) for v in pools.numbers if v == v.to_integral_value() and 2 <= v <= 60})[:3]
+    out = []
+    for k in ks:
+        out.append(Profile(rows=(1, 3), null_share=0.05, pool_share=0.9, parent_coverage=1.0, hub_rows=(1, 2),
+                           run_len=k, true_share=0.3))
+        out.append(Profile(rows=(1, 3), null_share=0.05, pool_share=0.9, parent_coverage=1.0,
+                           hub_rows=(2, 4) if k <= 20 else (1, 2), run_len=k, true_share=0.3))
+        if k <= 10:
+            for rr in (False, True):
+                out.append(Profile(rows=(1, 3), null_share=0.05, pool_share=0.9, parent_coverage=1.0,
+                                   hub_rows=(k + 1, k + 2), leaf_rows=(3 * k + 3, 4 * k + 4), enum_spread=1,
+                                   true_share=0.25, round_robin=rr))
+        else:  # one group of k rows whose key also names k parents (k reviews of one course)
+            for extra, flags in ((0, 0.0), (3, 0.05)):  # exactly k (no flagged rows), or a few more
+                out.append(Profile(rows=(1, 3), null_share=0.02, pool_share=0.9, parent_coverage=1.0,
+                                   hub_rows=(k + extra, k + 1 + extra), leaf_rows=(k + extra, k + 1 + extra),
+                                   true_share=flags, round_robin=True, parent_rows=(1, 1)))
+    if pools.pairs:  # few parents, each child's time on the edge of a sibling's ("paid after assignment")
+        for edge in (0.0, 0.6):
+            out.append(Profile(rows=(3, 8), null_share=0.05, pool_share=0.5 + edge / 2, parent_coverage=1.0,
+                               hub_rows=(2, 3), true_share=0.25, edge_share=edge))
+    return out
 
 
 PROFILES = (
@@ -216,12 +267,13 @@ def _value(col: schema.Column, rng: random.Random, pools: Pools, prof: Profile, 
             t = pools.now + dt.timedelta(days=max(1, ahead))
             return t.date() if kind == "DATE" else t
         if use_pool and pools.times:
-            t = rng.choice(pools.times)
+            # a share (edge_share) exactly on a window edge, else on or beside any edge
+            t = rng.choice(pools.bases if pools.bases and rng.random() < prof.edge_share else pools.times)
         else:
             t = pools.now - dt.timedelta(seconds=rng.randrange(0, 3 * 365 * 86400))
         return t.date() if kind == "DATE" else t
     if kind == "BOOLEAN":
-        return rng.random() < 0.5
+        return rng.random() < prof.true_share
     if kind == "VARCHAR":
         allowed = col.allowed_values
         texts = [v for v in own if isinstance(v, str)]
@@ -229,6 +281,8 @@ def _value(col: schema.Column, rng: random.Random, pools: Pools, prof: Profile, 
             wanted = [v for v in texts if v in allowed] or [v for v in pools.texts if v in allowed]
             if wanted and use_pool:
                 return rng.choice(wanted)
+            if prof.enum_spread is not None:
+                return rng.choice(allowed[:prof.enum_spread])
             return rng.choice(allowed[:4] if rng.random() < 0.5 else allowed)
         if texts and use_pool:
             return rng.choice(texts)
@@ -268,15 +322,19 @@ def random_db(tables: Sequence[str], pools: Pools, rng: random.Random, prof: Pro
     data: dict[str, list[tuple[Any, ...]]] = {}
     ids: dict[tuple[str, str], list[Any]] = {}
     hubs = {p for t in tables for _c, p, _pc in schema.table(t).foreign_keys if p in tables and p != t}
+    # hubs that hang off another read table (an enrollment between a course and its certificates)
+    mid = {h for h in hubs if any(p in tables and p != h for _c, p, _pc in schema.table(h).foreign_keys)}
     for name in needed_tables(tables):
         t = schema.table(name)
         if name in childless:
             data[name] = []
             continue
-        if prof.hub_rows is not None and name in hubs:
+        if prof.hub_rows is not None and name in hubs and not (prof.leaf_rows is not None and name in mid):
             n = rng.randint(*prof.hub_rows)
+        elif prof.leaf_rows is not None and name in tables:
+            n = rng.randint(*prof.leaf_rows)
         else:
-            n = rng.randint(*prof.rows) if name in tables else rng.randint(1, 3)
+            n = rng.randint(*prof.rows) if name in tables else rng.randint(*prof.parent_rows)
         fk = {c: (p, pc) for c, p, pc in t.foreign_keys}
         # children point at a subset of their parents, so some parents are left without children
         choices: dict[str, list[Any]] = {}
@@ -291,6 +349,12 @@ def random_db(tables: Sequence[str], pools: Pools, rng: random.Random, prof: Pro
         single_pk = len(t.primary_key) == 1 and t.column(t.primary_key[0]).type in ("INTEGER", "BIGINT") \
             and t.primary_key[0] not in fk
         attempts = 0
+        plan = None
+        if prof.run_len is not None and name in tables and name not in hubs:
+            owners = [c for c, (p, _pc) in fk.items() if p in hubs and choices[c]]
+            plan = _run_plan(t, pools, rng, prof.run_len, len(choices[owners[0]]) if owners else 1)
+            if plan is not None:
+                n = len(plan)
         while len(rows) < n and attempts < n * 6:
             attempts += 1
             row: dict[str, Any] = {}
@@ -304,15 +368,22 @@ def random_db(tables: Sequence[str], pools: Pools, rng: random.Random, prof: Pro
                     if p == name:  # self reference: an earlier row of the same table
                         prev = [r[t.column_names.index(_pc)] for r in rows]
                         row[col.name] = rng.choice(prev) if prev and rng.random() < 0.5 else None
-                    elif not choices[col.name] or (col.nullable and rng.random() < max(prof.null_share, 0.15)):
+                    elif not choices[col.name] or (col.nullable and plan is None
+                                                   and rng.random() < max(prof.null_share, 0.15)):
                         row[col.name] = None
+                    elif plan is not None and p in hubs:  # each parent gets its own run
+                        row[col.name] = choices[col.name][plan[len(rows)][0] % len(choices[col.name])]
+                    elif prof.round_robin:
+                        row[col.name] = choices[col.name][attempts % len(choices[col.name])]
                     else:
                         row[col.name] = rng.choice(choices[col.name])
                 else:
                     row[col.name] = _value(col, rng, pools, prof, name)
             if any(row[c.name] is None and not c.nullable for c in t.columns):
                 continue  # a NOT NULL foreign key without a parent row: skip it
-            _on_the_edge(row, t, pools, rng)
+            if plan is not None:
+                _consecutive(row, t, plan[len(rows)][1])
+            _on_the_edge(row, t, pools, rng, data)
             pk = tuple(row[c] for c in t.primary_key)
             if pk in seen_pk:
                 continue
@@ -329,16 +400,110 @@ def random_db(tables: Sequence[str], pools: Pools, rng: random.Random, prof: Pro
     return HiddenDb({k: tuple(v) for k, v in data.items()})
 
 
-def _on_the_edge(row: dict[str, Any], t: schema.Table, pools: Pools, rng: random.Random) -> None:
-    """Put column a exactly on (or one step off) b + interval, for a pair the query compares."""
-    for a, b, days in pools.pairs:
-        if a not in row or b not in row or not isinstance(row[b], dt.datetime) or rng.random() < 0.4:
+def _run_plan(t: schema.Table, pools: Pools, rng: random.Random, k: int,
+              parents: int) -> list[tuple[int, dt.datetime]] | None:
+    """(parent index, day) of each row of a table laid out in runs: every parent gets a run of k-1, k
+    or k+1 consecutive days, or k days with one day twice, or two runs of k split by a one-day gap;
+    each run starts or ends on a window edge of the query when it can."""
+    if not any(c.type in ("TIMESTAMP", "DATE") for c in t.columns):
+        return None
+    plan: list[tuple[int, dt.datetime]] = []
+    for owner in range(max(parents, 1)):
+        shape = rng.choice(("exact", "short", "long", "twice", "two"))
+        offsets = list(range({"short": k - 1, "long": k + 1}.get(shape, k)))
+        if shape == "twice":
+            offsets.insert(rng.randrange(len(offsets) + 1), rng.choice(offsets or [0]))
+        elif shape == "two":
+            offsets += [k + 1 + i for i in range(k)]
+        base = _run_base(t, pools, rng, max(offsets, default=0) + 1)
+        if base is None:
+            return None
+        plan += [(owner, base + dt.timedelta(days=o)) for o in offsets]
+    return plan
+
+
+def _run_base(t: schema.Table, pools: Pools, rng: random.Random, n: int) -> dt.datetime | None:
+    """The first day of a run of ``n`` rows on consecutive days that ends by the as-of day."""
+    if not any(c.type in ("TIMESTAMP", "DATE") for c in t.columns):
+        return None
+    edges = pools.bases if pools.bases and rng.random() < 0.6 else pools.times
+    start = rng.choice(edges) if edges else pools.now
+    if rng.random() < 0.5:  # the run ends on a boundary instead of starting on it
+        start -= dt.timedelta(days=max(n - 1, 0))
+    over = start + dt.timedelta(days=max(n - 1, 0)) - pools.now
+    if over > dt.timedelta(0):
+        start -= dt.timedelta(days=over.days + 1)
+    return start
+
+
+def _consecutive(row: dict[str, Any], t: schema.Table, when: dt.datetime) -> None:
+    """Every time column of a run's row on the run's day."""
+    for c in t.columns:
+        if c.type not in ("TIMESTAMP", "DATE") or row.get(c.name) is None or (t.name, c.name) in FUTURE_OK:
             continue
-        step = rng.choice([dt.timedelta(0), dt.timedelta(seconds=-1), dt.timedelta(seconds=1),
-                           dt.timedelta(days=-1), dt.timedelta(days=1)])
-        value = row[b] + dt.timedelta(days=days) + step
-        if value <= pools.now or (t.name, a) in FUTURE_OK:
-            row[a] = value if t.column(a).type == "TIMESTAMP" else value.date()
+        if c.name in t.primary_key or any(c.name == fk for fk, _p, _pc in t.foreign_keys):
+            continue
+        row[c.name] = when if c.type == "TIMESTAMP" else when.date()
+
+
+def _related(row: dict[str, Any], t: schema.Table, other: str,
+             data: dict[str, list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
+    """Rows of ``other`` tied to ``row``: its parent along a foreign key, or a sibling that hangs off
+    the same parent row (a payment and an experiment assignment of one learner)."""
+    o = schema.table(other)
+    out: list[tuple[Any, ...]] = []
+    for c, p, pc in t.foreign_keys:
+        if row.get(c) is None:
+            continue
+        if p == other:
+            i = o.column_names.index(pc)
+            out += [r for r in data.get(other, []) if r[i] == row[c]]
+        for oc, op, opc in o.foreign_keys:
+            if op == p and opc == pc and other != t.name:
+                i = o.column_names.index(oc)
+                out += [r for r in data.get(other, []) if r[i] == row[c]]
+    return out
+
+
+def _on_the_edge(row: dict[str, Any], t: schema.Table, pools: Pools, rng: random.Random,
+                 data: dict[str, list[tuple[Any, ...]]] | None = None) -> None:
+    """Put column a exactly on (or one step off) b + interval, for a pair the query compares; b may
+    be a column of a parent row or of a sibling row (same parent) generated before, and the other
+    way round (b set from a's value). Each column is moved by one pair at most, picked at random, so
+    a later pair does not always undo an earlier one."""
+    moved: set[str] = set()
+    for a, b, days in rng.sample(pools.pairs, len(pools.pairs)):
+        if rng.random() < 0.4:
+            continue
+        for mine, theirs, sign in ((a, b, 1), (b, a, -1)):
+            if mine not in row or mine in moved or (t.name, mine) in FUTURE_OK and sign < 0:
+                continue
+            if _as_time(row[mine]) in pools.bases and rng.random() < 0.5:
+                break  # already exactly on a window edge of the query: often keep it there
+            base: Any = None
+            if theirs in row:
+                base = row[theirs]
+            elif data:
+                found = [r[schema.table(o).column_names.index(theirs)] for o in data
+                         if theirs in schema.table(o).column_names for r in _related(row, t, o, data)]
+                # prefer a sibling already on a window edge: both ends of the chain sit on edges
+                edged = [v for v in found if v in pools.times or v in pools.bases]
+                base = rng.choice(edged if edged and rng.random() < 0.7 else found) if found else None
+            if isinstance(base, dt.date) and not isinstance(base, dt.datetime):
+                base = dt.datetime.combine(base, dt.time())
+            if not isinstance(base, dt.datetime) or t.column(mine).type not in ("TIMESTAMP", "DATE"):
+                continue
+            step = rng.choice([dt.timedelta(0), dt.timedelta(seconds=-1), dt.timedelta(seconds=1),
+                               dt.timedelta(days=-1), dt.timedelta(days=1)])
+            value = base + sign * dt.timedelta(days=days) + step
+            if value <= pools.now or (t.name, mine) in FUTURE_OK:
+                row[mine] = value if t.column(mine).type == "TIMESTAMP" else value.date()
+                moved.add(mine)
+            break
+
+
+def _as_time(v: Any) -> Any:
+    return dt.datetime.combine(v, dt.time()) if isinstance(v, dt.date) and not isinstance(v, dt.datetime) else v
 
 
 def check_db(db: HiddenDb, as_of: dt.date) -> list[str]:

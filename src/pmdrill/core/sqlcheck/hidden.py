@@ -11,6 +11,7 @@ import decimal
 import hashlib
 import random
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -22,10 +23,10 @@ from pmdrill.core.sqlcheck.grade import order_spec
 from pmdrill.core.sqlcheck.types import HiddenDb, QueryResult, Runner
 from pmdrill.errors import SqlError
 
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"
 MIN_CANDIDATES = 8
 WAREHOUSE_AFTER = 4  # candidates tried before survivors are checked on the warehouse
-MAX_CANDIDATES = 60
+MAX_CANDIDATES = 120
 BASELINE = 2  # databases kept whatever the mutants say: NULLs, duplicates, parents without children
 _INVALID = ("Binder Error", "Catalog Error", "Parser Error", "Not implemented", "syntax error")
 
@@ -79,19 +80,33 @@ def _candidates(tree: exp.Expression, as_of: dt.date, seed: int,  # type: ignore
     children = [t for t in tables if any(p in tables for _c, p, _pc in schema.table(t).foreign_keys if p != t)]
     equals = {col: [v for v in vals if isinstance(v, str)] for col, vals in pools.by_column.items()}
     equals = {c: v for c, v in equals.items() if v}
+    targeted = datagen.targeted_profiles(pools)
+    n_targeted = 0
+
+    def steered() -> Iterator[HiddenDb]:
+        """One database of the next targeted profile (runs, crowded groups, ties, sibling edges)."""
+        nonlocal n_targeted
+        if targeted:
+            prof = targeted[n_targeted % len(targeted)]
+            n_targeted += 1
+            yield datagen.random_db(tables, pools, random.Random(f"{seed}-t{n_targeted}"), prof)
+
     i = 0
     while True:
+        # generic candidates, each followed by a targeted one
         for k, prof in enumerate(datagen.PROFILES):
             if runner is not None and k % 3 == 1:
                 piece = slices.warehouse_slice(runner, tables, seed * 1000 + i * 10 + k, roots=2 + (i + k) % 4,
                                                equals=equals, cap=(14, 24)[(i + k // 3) % 2])
                 if piece is not None and piece.row_count:
                     yield piece
+                    yield from steered()
             rng = random.Random(f"{seed}-{i}-{k}")
             childless: frozenset[str] = frozenset()
             if children and (i + k) % 5 == 4:
                 childless = frozenset({rng.choice(children)})
             yield datagen.random_db(tables, pools, rng, prof, childless)
+            yield from steered()
         i += 1
         if i > 2:  # later rounds: bigger databases find what small ones missed
             big = datagen.Profile(rows=(8, 24), null_share=0.2, pool_share=0.6)
