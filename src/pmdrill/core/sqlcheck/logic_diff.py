@@ -98,9 +98,9 @@ def _render(node: exp.Expression, aliases: dict[str, str]) -> str:
             if lit is node:
                 return _temporal_text(lit.this.name)
             lit.replace(exp.Literal.string(_temporal_text(lit.this.name)[1:-1]))
-    for lit in list(node.find_all(exp.Literal)):
-        if lit.is_string and _MIDNIGHT.match(lit.name):
-            lit.replace(exp.Literal.string(lit.name[:10]))
+    for text in list(node.find_all(exp.Literal)):
+        if text.is_string and _MIDNIGHT.match(text.name):
+            text.replace(exp.Literal.string(text.name[:10]))
     return node.sql(dialect="duckdb")
 
 

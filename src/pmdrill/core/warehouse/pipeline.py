@@ -6,14 +6,20 @@ Each step reads what earlier steps left on the chunk and adds its own frames; no
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from pmdrill.core.warehouse import engagement, enterprise, events, experiments, money, progress, social
 from pmdrill.core.warehouse.catalog import Catalog
 from pmdrill.core.warehouse.enrollments import AUDIT, PAID, S_RECOMMENDATION, build_enrollments
-from pmdrill.core.warehouse.experiments import (BY_NAME, first_in_window, paired_assignment,
-                                                paired_assignment_with_pairs, srm_drop)
+from pmdrill.core.warehouse.experiments import (
+    BY_NAME,
+    first_in_window,
+    paired_assignment,
+    paired_assignment_with_pairs,
+    srm_drop,
+)
 from pmdrill.core.warehouse.frames import NULL_ID, NULL_TS, Frame
 from pmdrill.core.warehouse.learners import build_learners
 from pmdrill.core.warehouse.params import DAY, B, rng_for
@@ -27,7 +33,7 @@ class Chunk:
     as_of_day: int
     cat: Catalog
     f: dict[str, Frame] = field(default_factory=dict)       # frames by table-ish name
-    a: dict[str, np.ndarray] = field(default_factory=dict)  # loose arrays shared between steps
+    a: dict[str, Any] = field(default_factory=dict)  # loose values shared between steps (arrays, outcomes)
 
     def rng(self, step: str) -> np.random.Generator:
         return rng_for(self.seed, "chunk", self.index, step)

@@ -122,6 +122,7 @@ def tables() -> tuple[Table, ...]:
                     elif isinstance(kind, exp.Reference):
                         target = kind.this
                         ref = (target.this.name, target.expressions[0].name)
+                assert item.kind is not None, f"{name}.{item.name} has no type"
                 cols.append(Column(item.name, _type_name(item.kind), nullable,
                                    comments.get((name, item.name), ""), ref))
             elif isinstance(item, exp.PrimaryKey):

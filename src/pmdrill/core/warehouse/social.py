@@ -87,7 +87,7 @@ def assign_champions(rng: np.random.Generator, accounts: Frame, learners: Frame,
     c_at = certs["issued_at"][course_certs]
     ok = consumer[c_learner]
     c_learner, c_at = c_learner[ok], c_at[ok]
-    for i in np.flatnonzero(accounts["champion"] & (accounts["prev"] == NULL_ID)):  # a loop per account
+    for i in np.flatnonzero(accounts["champion"] & (accounts["prev"] == NULL_ID)).tolist():  # per account
         start = accounts["start"][i] * DAY
         window = (c_at < start - 14 * DAY) & (c_at >= start - 365 * DAY)
         pool = np.unique(c_learner[window])
