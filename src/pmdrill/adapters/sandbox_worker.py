@@ -304,7 +304,9 @@ def _explain(exc: BaseException, cfg: dict[str, Any], elapsed: float) -> str:
     low = text.lower()
     if "interrupt" in low or elapsed >= cfg["timeout_s"]:
         return f"the query took longer than {cfg['timeout_s']:g} s and was stopped"
-    if "out of memory" in low or isinstance(exc, MemoryError) or "bad_alloc" in low:
+    # the local file system is off inside the sandbox, so a query that would spill to disk is refused
+    spill = "localfilesystem has been disabled" in low
+    if "out of memory" in low or isinstance(exc, MemoryError) or "bad_alloc" in low or spill:
         return f"the query needed more than {cfg['memory_mb']} MB of memory and was stopped"
     return text
 
