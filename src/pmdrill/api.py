@@ -15,6 +15,7 @@ import pyarrow as pa
 import sqlglot
 
 from pmdrill import settings
+from pmdrill.adapters.duckdb_store import data_columns
 from pmdrill.core.sqlcheck import clock
 from pmdrill.core.warehouse import erd
 from pmdrill.core.warehouse import schema as contract
@@ -117,16 +118,7 @@ def tables() -> Any:
 def schema(table: str | None = None) -> Any:
     """Columns with type, nullability, key, reference and comment; all tables, or just ``table``."""
     con = _con()
-    rows = con.execute(
-        "SELECT c.table_name, c.column_name, c.data_type, c.is_nullable = 'YES' "
-        "FROM information_schema.columns c JOIN information_schema.tables t "
-        "  ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
-        "WHERE c.table_schema = 'main' AND t.table_type = 'BASE TABLE' "
-        "ORDER BY c.table_name, c.ordinal_position").fetchall()
-    extras: erd.ExtraColumns = {}
-    for t, c, ty, nullable in rows:
-        if not t.startswith("_"):  # pmdrill's own metadata table
-            extras.setdefault(t, []).append((c, ty, bool(nullable)))
+    extras: erd.ExtraColumns = dict(data_columns(con))
     data = [dict(col, table=t["name"]) for t in erd.as_data(erd.with_extras(contract.tables(), extras))
             if t["name"] in extras and table in (None, t["name"]) for col in t["columns"]]
     if table is not None and not data:

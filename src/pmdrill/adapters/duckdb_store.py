@@ -72,6 +72,21 @@ def _data_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in rows]
 
 
+def data_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str, bool]]]:
+    """(column, type, nullable) of every data table, in column order; pmdrill's own `_` tables left out."""
+    rows = con.execute(
+        "SELECT c.table_name, c.column_name, c.data_type, c.is_nullable = 'YES' "
+        "FROM information_schema.columns c JOIN information_schema.tables t "
+        "  ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
+        "WHERE c.table_schema = 'main' AND t.table_type = 'BASE TABLE' "
+        "ORDER BY c.table_name, c.ordinal_position").fetchall()
+    found: dict[str, list[tuple[str, str, bool]]] = {}
+    for table, column, type_, nullable in rows:
+        if not table.startswith("_"):
+            found.setdefault(table, []).append((column, type_, bool(nullable)))
+    return found
+
+
 def _insert_all(con: duckdb.DuckDBPyConnection, batches: Iterator[tuple[str, pa.Table]]) -> int:
     """Insert every batch, in order, on a second thread while the generator makes the next ones.
 

@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from pmdrill import settings
+from pmdrill.adapters.duckdb_store import data_columns
 from pmdrill.core.warehouse import schema as contract
 from pmdrill.core.warehouse.erd import ExtraColumns
 from pmdrill.core.warehouse.version import GENERATOR_VERSION
@@ -49,20 +50,6 @@ def _open(warehouse: Path) -> duckdb.DuckDBPyConnection:
         raise WarehouseError(f"cannot open the warehouse {warehouse}: {exc}") from None
 
 
-def _columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str, bool]]]:
-    rows = con.execute(
-        "SELECT c.table_name, c.column_name, c.data_type, c.is_nullable = 'YES' "
-        "FROM information_schema.columns c JOIN information_schema.tables t "
-        "  ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
-        "WHERE c.table_schema = 'main' AND t.table_type = 'BASE TABLE' "
-        "ORDER BY c.table_name, c.ordinal_position").fetchall()
-    found: dict[str, list[tuple[str, str, bool]]] = {}
-    for table, column, type_, nullable in rows:
-        if not table.startswith("_"):  # internal tables (the builder's _pmdrill_meta) are not data
-            found.setdefault(table, []).append((column, type_, bool(nullable)))
-    return found
-
-
 def _ordered(names: set[str]) -> list[str]:
     """Contract tables in the contract's (dependency) order, then any extras by name."""
     return [n for n in contract.table_names() if n in names] + sorted(names - set(contract.table_names()))
@@ -72,7 +59,7 @@ def warehouse_columns(warehouse: Path) -> ExtraColumns:
     """Every table and column the built warehouse has (table -> [(column, type, nullable)])."""
     con = _open(warehouse)
     try:
-        return _columns(con)
+        return data_columns(con)
     finally:
         con.close()
 
@@ -96,7 +83,7 @@ def export_warehouse(warehouse: Path, directory: Path, fmt: str = "parquet", *,
     con = _open(warehouse)
     entries = []
     try:
-        columns = _columns(con)
+        columns = data_columns(con)
         for name in _ordered(set(columns)):
             target = directory / f"{name}.{fmt}"
             partial = directory / f".{name}.{fmt}.partial"

@@ -20,6 +20,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 
 from pmdrill import settings
+from pmdrill.adapters.duckdb_store import data_columns
 from pmdrill.adapters.postgres_store import (
     DEFAULT_SCHEMA,
     META_TABLE,
@@ -65,16 +66,7 @@ class _SourceTable:
 
 def _source_tables(con: duckdb.DuckDBPyConnection) -> list[_SourceTable]:
     """Every data table of the warehouse: contract ones first (dependency order), then any extras."""
-    rows = con.execute(
-        "SELECT c.table_name, c.column_name, c.data_type, c.is_nullable = 'YES' "
-        "FROM information_schema.columns c JOIN information_schema.tables t "
-        "  ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
-        "WHERE c.table_schema = 'main' AND t.table_type = 'BASE TABLE' "
-        "ORDER BY c.table_name, c.ordinal_position").fetchall()
-    found: dict[str, list[tuple[str, str, bool]]] = {}
-    for table, column, type_, nullable in rows:
-        if not table.startswith("_"):  # the builder's own _pmdrill_meta; the load writes its own meta
-            found.setdefault(table, []).append((column, type_, bool(nullable)))
+    found = data_columns(con)  # the builder's own _pmdrill_meta is left out; the load writes its own meta
     order = [n for n in contract.table_names() if n in found] + sorted(set(found) - set(contract.table_names()))
     return [_SourceTable(n, tuple(found[n])) for n in order]
 
