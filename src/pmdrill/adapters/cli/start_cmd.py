@@ -6,6 +6,8 @@ prints its summary and the commands to practise with.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -46,8 +48,10 @@ def start(
         for name, rows in w["tables"].items():
             table.add_row(name, f"{rows:,}")
         console.print(table)
+        # `make run` calls .venv/bin/pmdrill, which is not on PATH: show the commands as they will work
+        prog = sys.argv[0] if "/" in sys.argv[0] and Path(sys.argv[0]).exists() else "pmdrill"
         console.print("Practise with:")
         for cmd in d["next"]:
-            console.print(f"  {cmd}")
+            console.print(f"  {prog}{cmd.removeprefix('pmdrill')}")
 
     emit(data, json_, render)
