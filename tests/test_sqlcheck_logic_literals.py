@@ -31,3 +31,17 @@ def test_a_moved_boundary_is_still_reported() -> None:
               "WHERE status = 'succeeded' AND paid_at >= '2026-05-01' AND paid_at <= '2026-06-01'")
     messages = _messages(answer)
     assert len(messages) == 1 and "paid_at" in messages[0] and "boundary" in messages[0]
+
+
+def test_a_plan_that_names_the_month_confirms_the_window() -> None:
+    from pmdrill.core.sqlcheck import plan
+
+    ref = sqlglot.parse_one(REFERENCE, read="duckdb")
+    named = plan.check_plan("keep succeeded payments in May 2026 and count distinct learners", ref)
+    silent = plan.check_plan("keep succeeded payments and count distinct learners", ref)
+
+    def window(parts: list[plan.PlanPart]) -> list[str]:
+        return [p.status for p in parts if p.part == "filter" and "paid_at" in p.message]
+
+    assert window(named) == ["confirmed", "confirmed"]
+    assert window(silent) == ["missing", "missing"]

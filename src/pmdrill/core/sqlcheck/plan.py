@@ -175,10 +175,20 @@ def _joins(text: str, lg: Logic) -> list[PlanPart]:
     return out
 
 
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+
+
 def _time_said(text: str, pred: str) -> bool:
     if re.search(r"\b(last|past|recent|previous|within|window|since|before|after|between|from|until|"
                  r"month|week|day|year|quarter|date|old)\b", text):
         return True
+    # a calendar period said by name ("in May 2026", "during 2025") counts when the bound falls in it
+    for year, month in re.findall(r"'(\d{4})-(\d\d)-\d\d", pred):
+        named = _MONTHS[int(month) - 1]
+        previous = _MONTHS[int(month) - 2]  # an exclusive upper bound sits on the next month's first day
+        if _says(text, year) or re.search(rf"\b({named}|{previous}|{named[:3]}|{previous[:3]})\b", text):
+            return True
     return False
 
 
