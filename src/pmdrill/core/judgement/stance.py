@@ -16,7 +16,8 @@ ENDORSE, REJECT, HEDGE = "endorse", "reject", "hedge"
 _PRE = re.compile(
     r"\b(not|never|instead of|rather than|avoid(?:ing)?|ignor(?:e|ing)|without|beyond|question(?:ing)?|"
     r"skip|reject(?:ing)?|de-?prioriti[sz]e|stop(?:ping)?|wary of|careful (?:with|about)|beware(?: of)?|"
-    r"resist|argue against|warn against|caution against|push back on|less on|no longer|over|vs\.?|versus|"
+    r"resist|argue against|warn against|caution against|push back on|hold(?:ing)? off (?:on)?|less on|"
+    r"no longer|over|vs\.?|versus|"
     r"nor|neither|not by|not on|not in)\b|n't\b")
 # "over" compares ("completion over CTR") unless it measures time or amount ("over the next 30 days").
 _OVER_TIME = re.compile(r"^\s*(the (next|last|past|first|course|life|long|short|period|year|month|week)|"
@@ -33,7 +34,8 @@ _RESET = re.compile(r"\b(and|or|but|unless|if|until|whether|that|which|who|when|
 _POST = re.compile(
     r"\b(wrong|misleading|mislead|vanity|meaningless|gameable|gamed|red herring|poor proxy|bad proxy|"
     r"weak proxy|curiosity|inflat\w*|overstat\w*|hollow|noise|noisy|trap|distraction|useless|flawed|"
-    r"questionable|tells? (us )?(little|nothing)|says? (little|nothing)|no (proof|evidence|signal|indication)|"
+    r"questionable|tells? (us )?(little|nothing)|says? (little|nothing)|proves? (little|nothing)|"
+    r"no (proof|evidence|signal|indication)|"
     r"not (a |the )?(good|right|real|useful|meaningful|valid|true|reliable)|"
     r"(is|are|was|were|would be|will be|'s)( not)? (a |an |the )?(bad|poor|weak|wrong) )")
 _POST_NEG = re.compile(
