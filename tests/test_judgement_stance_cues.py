@@ -27,3 +27,10 @@ def stance_of(sentence: str, term: str) -> str:
 ])
 def test_new_cues(sentence: str, term: str, expected: str) -> None:
     assert stance_of(sentence, term) == expected
+
+
+def test_thousands_separators_are_not_list_commas() -> None:
+    from pmdrill.core.judgement.text import is_list
+
+    assert not is_list("baseline: 17,000 + 7,500 = 24,500, so 1,200 more")
+    assert is_list("ctr, dau, time in app, clicks, logins")

@@ -86,7 +86,8 @@ def clauses_of(lower: str) -> tuple[tuple[int, int], ...]:
 
 def is_list(lower: str) -> bool:
     """Four or more short comma-separated items: a list of names, whatever verbs hide in it."""
-    items = [i for i in re.split(r"[,;]|\band\b", lower) if i.strip()]
+    # a thousands separator ("17,000") is not a list comma
+    items = [i for i in re.split(r"(?<!\d),|,(?!\d{3}\b)|;|\band\b", lower) if i.strip()]
     return len(items) >= 5 and sum(len(i.split()) for i in items) / len(items) <= 3.0
 
 
