@@ -10,7 +10,7 @@ import numpy as np
 
 from pmdrill.core.warehouse.enrollments import S_RECOMMENDATION
 from pmdrill.core.warehouse.events import APP_OPEN, NOTIF_OPEN
-from pmdrill.core.warehouse.frames import NULL_ID, NULL_TS, Frame, concat
+from pmdrill.core.warehouse.frames import NULL_ID, NULL_TS, Frame, concat, stable_argsort
 from pmdrill.core.warehouse.params import DAY, B, balanced_bernoulli, sigmoid
 
 CHANNELS = ("push", "email")
@@ -123,7 +123,7 @@ def build_recommendations(rng: np.random.Generator, enr: Frame, learners: Frame,
     keep = (rec["shown_at"] < end) & (rec["shown_at"] > learners["signed_up_at"][learner])
     rec["clicked_at"] = np.where(rec["clicked_at"] < end, rec["clicked_at"], NULL_TS)
     order = np.flatnonzero(keep)
-    order = order[np.argsort(rec["shown_at"][order], kind="stable")]
+    order = order[stable_argsort(rec["shown_at"][order])]
     return {k: v[order] for k, v in rec.items()}
 
 

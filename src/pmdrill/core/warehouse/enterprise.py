@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pmdrill.core.warehouse.frames import NULL_ID, NULL_TS, Frame, concat
+from pmdrill.core.warehouse.frames import NULL_ID, NULL_TS, Frame, concat, stable_argsort
 from pmdrill.core.warehouse.params import DAY, HISTORY_START, B, day_number, sigmoid
 
 SEGMENTS = ("business", "campus", "government")
@@ -79,7 +79,7 @@ def build_accounts(rng: np.random.Generator, n_learners: int, as_of_day: int) ->
         cur = nxt
     accounts = concat(terms)
     seats = concat(all_seats)
-    order = np.argsort(accounts["local"], kind="stable")
+    order = stable_argsort(accounts["local"])
     accounts = {k: v[order] for k, v in accounts.items()}
     seats["learner"] = np.arange(len(seats["term"]))
     return accounts, seats

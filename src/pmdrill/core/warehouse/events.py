@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pmdrill.core.warehouse.frames import NULL_ID, NULL_TS, Frame, concat
+from pmdrill.core.warehouse.frames import NULL_ID, NULL_TS, Frame, concat, stable_argsort
 from pmdrill.core.warehouse.params import DAY, HISTORY_START, B, day_number
 
 EVENT_TYPES = ("app_open", "video_play", "reading_view", "quiz_start", "quiz_submit", "forum_post",
@@ -58,12 +58,14 @@ def build_events(rng: np.random.Generator, progress: Frame, attempts: Frame, enr
     # quizzes: a start (instant) and a submit (the time spent) per attempt
     k = len(attempts["enrollment"])
     quiz_minutes = np.round(rng.uniform(12, 34, k), 2)
+    more = [ev]  # concatenated once, in this order
     for kind, offset, minutes in ((QUIZ_START, -quiz_minutes * 60, np.zeros(k)), (QUIZ_SUBMIT, 0, quiz_minutes)):
-        ev = concat([ev, {"learner": enr["learner"][attempts["enrollment"]], "enrollment": attempts["enrollment"],
-                          "module": attempts["module"], "event_at": attempts["attempted_at"] + np.asarray(offset, np.int64),
-                          "event_type": np.full(k, kind, np.int8), "minutes": minutes}])
-    ev = concat([ev, app_level])
-    ev = concat([ev, _test_account_noise(rng, learners, end)])
+        more.append({"learner": enr["learner"][attempts["enrollment"]], "enrollment": attempts["enrollment"],
+                     "module": attempts["module"], "event_at": attempts["attempted_at"] + np.asarray(offset, np.int64),
+                     "event_type": np.full(k, kind, np.int8), "minutes": minutes})
+    more.append(app_level)
+    more.append(_test_account_noise(rng, learners, end))
+    ev = concat(more)
     m = len(ev["learner"])
     own = learners["signup_platform"][ev["learner"]]
     ev["platform"] = np.where(rng.random(m) < 0.75, own, rng.choice(3, m, p=[0.5, 0.22, 0.28])).astype(np.int8)
@@ -73,7 +75,7 @@ def build_events(rng: np.random.Generator, progress: Frame, attempts: Frame, enr
     lost = (ev["platform"] == 2) & (ev["event_at"] // DAY == outage)
     keep = ~lost & (ev["event_at"] < end)
     order = np.flatnonzero(keep)
-    order = order[np.argsort(ev["event_at"][order], kind="stable")]
+    order = order[stable_argsort(ev["event_at"][order])]
     return {key: v[order] for key, v in ev.items()}
 
 

@@ -7,7 +7,9 @@ runs ``pipeline.STEPS`` and is converted to Arrow with ids continuing from the p
 from __future__ import annotations
 
 import datetime as dt
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pyarrow as pa
@@ -15,13 +17,15 @@ import pyarrow as pa
 from pmdrill.core.warehouse import catalog as catalog_mod
 from pmdrill.core.warehouse import engagement, enrollments, enterprise, events, learners, money
 from pmdrill.core.warehouse.experiments import EXPERIMENTS
-from pmdrill.core.warehouse.frames import NULL_ID, NULL_TS, date, ids, labels, ts
+from pmdrill.core.warehouse.frames import NULL_ID, NULL_TS, date, ids, labels, stable_argsort, ts
 from pmdrill.core.warehouse.frames import money as money_col
 from pmdrill.core.warehouse.params import CHUNK_LEARNERS, DAY, SCALES, day_number
 from pmdrill.core.warehouse.pipeline import STEPS, Chunk
 from pmdrill.errors import WarehouseError
 
 Progress = Callable[[str, int, int], None]
+_WORKERS = 2  # threads simulating chunks
+_AHEAD = 1  # chunks simulated ahead of the one being converted
 
 # columns this generator adds to the contract: (table, column, type, comment)
 ADDED_COLUMNS: tuple[tuple[str, str, str, str], ...] = (
@@ -53,16 +57,30 @@ def generate(scale: str = "small", seed: int = 42, as_of: dt.date = dt.date(2026
     n_chunks = max(1, -(-total // CHUNK_LEARNERS))
     off = dict.fromkeys(("learner", "enrollment", "attempt", "certificate", "subscription", "payment", "event",
                          "notification", "recommendation", "account"), 0)
-    for i in range(n_chunks):
-        n = min(CHUNK_LEARNERS, total - i * CHUNK_LEARNERS)
-        chunk = Chunk(i, n, seed, as_of_day, cat)
+
+    def simulate(i: int) -> Chunk:
+        chunk = Chunk(i, min(CHUNK_LEARNERS, total - i * CHUNK_LEARNERS), seed, as_of_day, cat)
         for step in STEPS:
             if progress:
                 progress(step.__name__.removeprefix("step_"), i, n_chunks)
             step(chunk)
-        yield from _chunk_tables(chunk, off)
-        chunk.f.clear()
-        chunk.a.clear()
+        return chunk
+
+    # chunks are independent (each draws from its own random streams; ids are offset here, in order), so
+    # the next ones are simulated on worker threads while this one is converted and inserted: NumPy
+    # releases the GIL in its array work. At most _AHEAD chunks are held besides the current one.
+    pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="pmdrill-chunk")
+    try:
+        pending: deque[Future[Chunk]] = deque()
+        for i in range(n_chunks):
+            while len(pending) <= _AHEAD and i + len(pending) < n_chunks:
+                pending.append(pool.submit(simulate, i + len(pending)))
+            chunk = pending.popleft().result()
+            yield from _chunk_tables(chunk, off)
+            chunk.f.clear()
+            chunk.a.clear()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     if progress:
         progress("done", n_chunks, n_chunks)
 
@@ -145,7 +163,7 @@ def _chunk_tables(c: Chunk, off: dict[str, int]) -> Iterator[tuple[str, pa.Table
         "enrollment_id": ids(_map(p["enrollment"], eo)), "module_id": ids(p["module"] + 1, pa.int32()),
         "started_at": ts(p["started_at"]), "completed_at": ts(p["completed_at"])})
     a = f["attempts"]
-    order = np.argsort(a["attempted_at"], kind="stable")
+    order = stable_argsort(a["attempted_at"])
     yield "assessment_attempts", pa.table({
         "attempt_id": ids(np.arange(len(order)) + off["attempt"] + 1), "enrollment_id": ids(_map(a["enrollment"][order], eo)),
         "module_id": ids(a["module"][order] + 1, pa.int32()), "attempted_at": ts(a["attempted_at"][order]),

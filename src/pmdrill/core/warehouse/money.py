@@ -13,7 +13,7 @@ import numpy as np
 
 from pmdrill.core.warehouse.catalog import Catalog
 from pmdrill.core.warehouse.enrollments import PAID
-from pmdrill.core.warehouse.frames import NULL_ID, NULL_TS, Frame, group_starts
+from pmdrill.core.warehouse.frames import NULL_ID, NULL_TS, Frame, group_starts, stable_argsort
 from pmdrill.core.warehouse.params import DAY, B, balanced_bernoulli
 
 PLANS = ("plus_monthly", "plus_annual", "program_monthly")
@@ -142,7 +142,7 @@ def build_money(rng: np.random.Generator, enr: Frame, learners: Frame, cat: Cata
     early = (arm_since[who] != NULL_TS) & (payments["paid_at"] - arm_since[who] < 30 * DAY)
     status = _status(rng, np.where(arm[who] > 0, arm[who].astype(np.int64) * 2 + early, 0))
     payments["status"] = np.where(payments.pop("must_fail"), 1, np.where(payments.pop("must_refund"), 2, status))
-    order = np.argsort(payments["paid_at"], kind="stable")
+    order = stable_argsort(payments["paid_at"])
     return subscriptions, {key: v[order] for key, v in payments.items()}
 
 

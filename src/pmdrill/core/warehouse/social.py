@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from pmdrill.core.warehouse.enrollments import AUDIT
-from pmdrill.core.warehouse.frames import NULL_ID, NULL_TS, Frame, group_starts
+from pmdrill.core.warehouse.frames import NULL_ID, NULL_TS, Frame, group_starts, stable_argsort
 from pmdrill.core.warehouse.learners import REFERRAL
 from pmdrill.core.warehouse.params import DAY, B
 
@@ -45,7 +45,7 @@ def build_certificates(rng: np.random.Generator, enr: Frame, program_courses: Fr
     prog_cert = {"learner": (lp[starts][full] // 1_000)[p_ok], "enrollment": np.full(int(p_ok.sum()), NULL_ID),
                  "program": (lp[starts][full] % 1_000)[p_ok], "issued_at": p_at[p_ok]}
     out = {k: np.concatenate([course_cert[k], prog_cert[k]]) for k in course_cert}
-    order = np.argsort(out["issued_at"], kind="stable")
+    order = stable_argsort(out["issued_at"])
     return {k: v[order] for k, v in out.items()}
 
 
