@@ -19,6 +19,12 @@ def stance_of(sentence: str, term: str) -> str:
 
 @pytest.mark.parametrize(("sentence", "term", "expected"), [
     ("DAU would be the wrong metric here.", "DAU", REJECT),
+    ("I would hold off on the promotion until the logging is fixed.", "promotion", REJECT),
+    ("Hold off the discount campaign for now.", "discount campaign", REJECT),
+    ("A count of free learners proves nothing about learning.", "free learners", REJECT),
+    ("Registrations prove little on their own.", "registrations", REJECT),
+    ("Run the promotion once the logging is fixed.", "promotion", ENDORSE),
+    ("Completion proves the learner got value.", "completion", ENDORSE),
     ("I would not use DAU as the success metric.", "DAU", REJECT),
     ("Instead of CTR, I'd measure first-module completion.", "CTR", REJECT),
     ("Instead of CTR, I'd measure first-module completion.", "first-module completion", ENDORSE),
@@ -66,3 +72,10 @@ def test_sentences_split_on_bullets_and_drop_repeats() -> None:
     notes = split_sentences("Metrics: CTR, DAU, MAU.")
     assert notes[0].is_fragment
     assert not split_sentences("I would measure completion.")[0].is_fragment
+
+
+def test_thousands_separators_are_not_list_commas() -> None:
+    from pmdrill.core.judgement.text import is_list
+
+    assert not is_list("baseline: 17,000 + 7,500 = 24,500, so 1,200 more")
+    assert is_list("ctr, dau, time in app, clicks, logins")

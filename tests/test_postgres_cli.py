@@ -7,23 +7,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from pmdrill.adapters.cli.warehouse_extra_cmd import register
+from pmdrill.adapters.cli.main import app
 from pmdrill.adapters.postgres_store import mask_url
 from pmdrill.errors import EngineError, SettingsError
 
 # the masking and settings tests need no server; the others share the session's one
 on_server = pytest.mark.xdist_group("postgres")
-
-
-def _app() -> typer.Typer:
-    app = typer.Typer()
-    group = typer.Typer()
-    register(group)
-    app.add_typer(group, name="warehouse")
-    return app
 
 
 def _password(url: str) -> str:
@@ -36,7 +27,7 @@ def _password(url: str) -> str:
 @on_server
 def test_load_postgres_json_masks_the_password(postgres_url: str, pg_schema: str,
                                                tiny_warehouse: Path) -> None:
-    result = CliRunner().invoke(_app(), ["warehouse", "load-postgres", "--url", postgres_url, "--schema",
+    result = CliRunner().invoke(app, ["warehouse", "load-postgres", "--url", postgres_url, "--schema",
                                          pg_schema, "--warehouse", str(tiny_warehouse), "--json"])
     assert result.exit_code == 0, result.output
     assert _password(postgres_url) not in result.output
@@ -53,7 +44,7 @@ def test_load_postgres_json_masks_the_password(postgres_url: str, pg_schema: str
 def test_load_postgres_text_reads_the_url_setting(postgres_url: str, pg_schema: str, tiny_warehouse: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PMDRILL_POSTGRES_URL", postgres_url)
-    result = CliRunner().invoke(_app(), ["warehouse", "load-postgres", "--schema", pg_schema,
+    result = CliRunner().invoke(app, ["warehouse", "load-postgres", "--schema", pg_schema,
                                          "--warehouse", str(tiny_warehouse)])
     assert result.exit_code == 0, result.output
     assert _password(postgres_url) not in result.output
@@ -66,7 +57,7 @@ def test_load_postgres_text_reads_the_url_setting(postgres_url: str, pg_schema: 
 def test_wrong_password_error_hides_it(postgres_url: str, pg_schema: str, tiny_warehouse: Path) -> None:
     secret = "Wr0ng-S3cret-abc"
     bad = postgres_url.replace(_password(postgres_url), secret)
-    result = CliRunner().invoke(_app(), ["warehouse", "load-postgres", "--url", bad, "--schema", pg_schema,
+    result = CliRunner().invoke(app, ["warehouse", "load-postgres", "--url", bad, "--schema", pg_schema,
                                          "--warehouse", str(tiny_warehouse)])
     assert isinstance(result.exception, EngineError)
     shown = result.output + str(result.exception) + json.dumps(result.exception.to_dict())
@@ -76,7 +67,7 @@ def test_wrong_password_error_hides_it(postgres_url: str, pg_schema: str, tiny_w
 
 def test_missing_url_is_a_settings_error(tiny_warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PMDRILL_POSTGRES_URL", raising=False)
-    result = CliRunner().invoke(_app(), ["warehouse", "load-postgres", "--warehouse", str(tiny_warehouse)])
+    result = CliRunner().invoke(app, ["warehouse", "load-postgres", "--warehouse", str(tiny_warehouse)])
     assert isinstance(result.exception, SettingsError)
 
 

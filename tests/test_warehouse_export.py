@@ -7,23 +7,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from pmdrill.adapters.cli.warehouse_extra_cmd import register
+from pmdrill.adapters.cli.main import app
 from pmdrill.adapters.export import export_warehouse
 from pmdrill.core.warehouse import schema as contract
 from pmdrill.errors import SettingsError, WarehouseError
 
 READERS = {"parquet": "read_parquet", "csv": "read_csv"}
-
-
-def _app() -> typer.Typer:
-    app = typer.Typer()
-    group = typer.Typer()
-    register(group)
-    app.add_typer(group, name="warehouse")
-    return app
 
 
 def _counts(path: Path) -> dict[str, int]:
@@ -95,7 +86,7 @@ def test_unknown_format_and_missing_warehouse(tiny_warehouse: Path, tmp_path: Pa
 
 
 def test_cli_export_json(tiny_warehouse: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(_app(), ["warehouse", "export", "--format", "parquet", "--dir",
+    result = CliRunner().invoke(app, ["warehouse", "export", "--format", "parquet", "--dir",
                                          str(tmp_path / "out"), "--warehouse", str(tiny_warehouse), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -105,7 +96,7 @@ def test_cli_export_json(tiny_warehouse: Path, tmp_path: Path) -> None:
 
 
 def test_cli_export_text(tiny_warehouse: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(_app(), ["warehouse", "export", "--format", "csv", "--dir", str(tmp_path),
+    result = CliRunner().invoke(app, ["warehouse", "export", "--format", "csv", "--dir", str(tmp_path),
                                          "--warehouse", str(tiny_warehouse)])
     assert result.exit_code == 0, result.output
     assert "learners" in result.output and "README.md" in result.output

@@ -11,22 +11,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from pmdrill.adapters.cli.warehouse_extra_cmd import register
+from pmdrill.adapters.cli.main import app
 from pmdrill.core.warehouse import erd
 from pmdrill.core.warehouse import schema as contract
 
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def _app() -> typer.Typer:
-    app = typer.Typer()
-    group = typer.Typer()
-    register(group)
-    app.add_typer(group, name="warehouse")
-    return app
 
 
 def test_mermaid_has_every_table_column_and_foreign_key() -> None:
@@ -108,7 +99,7 @@ def test_extra_columns_of_a_build_are_shown(tiny_warehouse: Path, tmp_path: Path
     con.execute("ALTER TABLE learners ADD COLUMN lifetime_value_usd DOUBLE")
     con.execute("CREATE TABLE side_notes (note VARCHAR)")
     con.close()
-    result = CliRunner().invoke(_app(), ["warehouse", "schema", "--warehouse", str(copy), "--json"])
+    result = CliRunner().invoke(app, ["warehouse", "schema", "--warehouse", str(copy), "--json"])
     assert result.exit_code == 0, result.output
     tables = {t["name"]: t for t in json.loads(result.stdout)["tables"]}
     assert set(tables) >= set(contract.table_names()) | {"side_notes"}
@@ -118,7 +109,7 @@ def test_extra_columns_of_a_build_are_shown(tiny_warehouse: Path, tmp_path: Path
     contract_columns = list(contract.table("learners").column_names)
     assert learners[:len(contract_columns)] == contract_columns
     assert set(learners) == set(built) and learners[-1] == "lifetime_value_usd"
-    mermaid = CliRunner().invoke(_app(), ["warehouse", "schema", "--warehouse", str(copy), "--format",
+    mermaid = CliRunner().invoke(app, ["warehouse", "schema", "--warehouse", str(copy), "--format",
                                           "mermaid"])
     assert "DOUBLE lifetime_value_usd" in mermaid.output and "side_notes {" in mermaid.output
 
@@ -126,7 +117,7 @@ def test_extra_columns_of_a_build_are_shown(tiny_warehouse: Path, tmp_path: Path
 @pytest.mark.parametrize("fmt", ["text", "mermaid", "svg"])
 def test_cli_writes_each_format_to_a_file(tmp_path: Path, fmt: str) -> None:
     out = tmp_path / "diagram" / f"schema.{fmt}"
-    result = CliRunner().invoke(_app(), ["warehouse", "schema", "--format", fmt, "--out", str(out)])
+    result = CliRunner().invoke(app, ["warehouse", "schema", "--format", fmt, "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert str(out) in result.output.replace("\n", "")
     body = out.read_text()
@@ -135,9 +126,9 @@ def test_cli_writes_each_format_to_a_file(tmp_path: Path, fmt: str) -> None:
 
 
 def test_cli_prints_mermaid_and_refuses_an_unknown_format() -> None:
-    result = CliRunner().invoke(_app(), ["warehouse", "schema", "--format", "mermaid"])
+    result = CliRunner().invoke(app, ["warehouse", "schema", "--format", "mermaid"])
     assert result.exit_code == 0 and result.output == erd.to_mermaid(contract.tables())
-    bad = CliRunner().invoke(_app(), ["warehouse", "schema", "--format", "png"])
+    bad = CliRunner().invoke(app, ["warehouse", "schema", "--format", "png"])
     assert bad.exception is not None and "text, mermaid, svg" in str(bad.exception)
 
 
