@@ -187,6 +187,20 @@ def read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         raise WarehouseError("not a pmdrill warehouse (no metadata table)") from None
 
 
+def read_as_of(con: duckdb.DuckDBPyConnection) -> dt.date:
+    """The warehouse's as-of date from its metadata, else the as_of setting (a file pmdrill did not build)."""
+    try:
+        value = read_meta(con).get("as_of")
+    except WarehouseError:
+        value = None
+    return dt.date.fromisoformat(str(value or settings.get("as_of"))[:10])
+
+
+def open_connection(path: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to ``path``, or to the configured warehouse (built first if missing)."""
+    return open_warehouse(Path(path) if path is not None else ensure_warehouse())
+
+
 def warehouse_info(path: Path | None = None) -> dict[str, Any]:
     path = Path(path) if path is not None else settings.warehouse_path()
     con = open_warehouse(path)

@@ -13,8 +13,7 @@ from typing import Any
 
 import duckdb
 
-from pmdrill import settings
-from pmdrill.adapters.duckdb_store import ensure_warehouse, open_warehouse, read_meta
+from pmdrill.adapters.duckdb_store import open_connection, read_as_of
 from pmdrill.core.experiments import catalog, readout, tradeoff
 from pmdrill.core.experiments.catalog import LEARNER_SEGMENTS, Experiment, Metric
 from pmdrill.core.experiments.stats import ArmStats, compare
@@ -33,20 +32,6 @@ JOIN experiments e ON e.experiment_id = a.experiment_id
 JOIN learners l ON l.learner_id = a.learner_id
 WHERE e.name = $experiment AND NOT l.is_internal_test
 """
-
-
-def open_connection(path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to ``path``, else to the configured warehouse (built or rebuilt if needed)."""
-    return open_warehouse(path if path is not None else ensure_warehouse())
-
-
-def read_as_of(con: duckdb.DuckDBPyConnection) -> dt.date:
-    """The warehouse's as-of date from its metadata, else the as_of setting."""
-    try:
-        value = read_meta(con).get("as_of")
-    except WarehouseError:
-        value = None
-    return dt.date.fromisoformat(str(value or settings.get("as_of"))[:10])
 
 
 def pin_clock(sql: str, as_of: dt.date) -> str:

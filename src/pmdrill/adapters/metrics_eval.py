@@ -12,28 +12,13 @@ from typing import Any
 
 import duckdb
 
-from pmdrill import settings
-from pmdrill.adapters.duckdb_store import ensure_warehouse, open_warehouse
+from pmdrill.adapters.duckdb_store import open_connection, read_as_of
 from pmdrill.core.metrics.delta import DeltaResult, compute_delta
 from pmdrill.core.metrics.library import Amount, Kpi, Library, format_value
 from pmdrill.core.metrics.sparkline import sparkline
 from pmdrill.core.metrics.tree import MetricTree
 from pmdrill.core.sqlcheck.clock import pin_clock_sql
 from pmdrill.errors import SqlRuntimeError
-
-
-def open_connection(path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to ``path``, or to the configured warehouse (built first if missing)."""
-    return open_warehouse(Path(path) if path is not None else ensure_warehouse())
-
-
-def read_as_of(con: duckdb.DuckDBPyConnection) -> dt.date:
-    """The warehouse's as-of date from `_pmdrill_meta`, else the as_of setting."""
-    try:
-        row = con.execute("SELECT value FROM _pmdrill_meta WHERE key = 'as_of'").fetchone()
-    except duckdb.CatalogException:
-        row = None
-    return dt.date.fromisoformat(str(row[0])[:10] if row else str(settings.get("as_of")))
 
 
 def pin_clock(sql: str, as_of: dt.date) -> str:
