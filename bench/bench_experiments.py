@@ -8,18 +8,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from bench.common import default_warehouse
+
 GOAL_MS = 1000.0
 
 
-def _default_warehouse() -> Path:
-    from pmdrill import settings
-
-    path = settings.warehouse_path("small")
-    if path.exists():
-        return path
-    from pmdrill.adapters.duckdb_store import ensure_warehouse
-
-    return Path(ensure_warehouse("small"))
+def _default_warehouse(*_args: object) -> Path:
+    return default_warehouse()
 
 
 def _times_ms(fn, repeat: int = 3) -> tuple[float, float]:  # type: ignore[no-untyped-def]
@@ -35,7 +30,7 @@ def _times_ms(fn, repeat: int = 3) -> tuple[float, float]:  # type: ignore[no-un
 def run() -> dict[str, dict[str, float]]:
     """Print, per experiment, the read-out time, the primary-SQL-alone time and their ratio."""
     from pmdrill.adapters.experiments_eval import ASSIGNED_SQL, ExperimentEvaluator, _fill, analyze
-    from pmdrill.core.experiments import catalog
+    from pmdrill.core.experiments import definitions as catalog
 
     path = _default_warehouse()
     results: dict[str, dict[str, float]] = {}

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.common import default_warehouse
+
 REPEAT = 15
 GOAL_RATIO = 1.5
 GOAL_MS = 50.0
@@ -34,18 +36,8 @@ def _paired_medians(fns: list[Callable[[int], object]], repeat: int = REPEAT) ->
     return [statistics.median(t) for t in times]
 
 
-def _warehouse(tmp: Path) -> Path:
-    from pmdrill import settings
-
-    path = settings.warehouse_path("small")
-    if path.exists():
-        return path
-    from pmdrill.adapters.duckdb_store import build_warehouse
-
-    out = tmp / "bench-small.duckdb"
-    print(f"building the default (small) warehouse at {out} ...", flush=True)
-    build_warehouse(out, scale="small", seed=42)
-    return out
+def _warehouse(*_args: object) -> Path:
+    return default_warehouse()
 
 
 def run() -> dict[str, float]:

@@ -9,20 +9,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.common import default_warehouse
 from pmdrill.core.metrics.library import Kpi
 
 SHOW_KPIS = ("course_completion_rate", "certification_velocity", "free_learner_ltv")
 
 
-def _default_warehouse() -> Path:
-    from pmdrill import settings
-
-    path = settings.warehouse_path("small")
-    if path.exists():
-        return path
-    from pmdrill.adapters.duckdb_store import ensure_warehouse
-
-    return Path(ensure_warehouse("small"))
+def _default_warehouse(*_args: object) -> Path:
+    return default_warehouse()
 
 
 def _best_ms(fn: Callable[[], object], repeat: int = 3) -> float:
@@ -46,14 +40,14 @@ def run() -> dict[str, dict[str, float]]:
     from typer.testing import CliRunner
 
     from pmdrill.adapters.cli.main import app
-    from pmdrill.adapters.metrics_eval import open_connection, pin_clock, read_as_of
+    from pmdrill.adapters.metrics_eval import open_warehouse, pin_clock, read_as_of
     from pmdrill.core.metrics.library import load_library
     from pmdrill.core.metrics.tree import load_tree
 
     path = _default_warehouse()
     runner = CliRunner(env={"PMDRILL_WAREHOUSE": str(path)})
     lib = load_library()
-    con = open_connection(path)
+    con = open_warehouse(path)
     as_of = read_as_of(con)
 
     def alone(statements: list[str]) -> float:

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pmdrill.adapters.cli.main import app, main
-from pmdrill.core.experiments import catalog
+from pmdrill.core.experiments import definitions as catalog
 from pmdrill.errors import NotFoundError
 
 runner = CliRunner()

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from pmdrill.adapters.experiments_eval import ExperimentEvaluator, pin_clock
-from pmdrill.core.experiments import catalog
+from pmdrill.core.experiments import definitions as catalog
 from pmdrill.core.experiments.stats import ArmStats
 from pmdrill.core.warehouse.schema import contract_sql
 from pmdrill.errors import WarehouseError

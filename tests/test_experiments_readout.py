@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from pmdrill.core.experiments import catalog, readout
+from pmdrill.core.experiments import definitions as catalog
+from pmdrill.core.experiments import readout
 from pmdrill.core.experiments.stats import ArmStats
 from pmdrill.errors import ContentError, NotFoundError
 

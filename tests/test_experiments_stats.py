@@ -18,6 +18,7 @@ from pmdrill.core.experiments.stats import (
     srm_test,
     wilson_interval,
 )
+from pmdrill.errors import StatsError
 
 HALF = {"control": 0.5, "treatment": 0.5}
 
@@ -124,9 +125,9 @@ def test_ratio_comparison_is_a_z_test() -> None:
 
 
 def test_compare_refuses_tiny_arms_and_unknown_kinds() -> None:
-    with pytest.raises(ValueError, match="at least two"):
+    with pytest.raises(StatsError, match="at least two"):
         compare("mean", ArmStats(1, 1.0, 1.0), ArmStats(5, 5.0, 5.0))
-    with pytest.raises(ValueError, match="unknown metric kind"):
+    with pytest.raises(StatsError, match="unknown metric kind"):
         compare("median", ArmStats(5, 5.0, 5.0), ArmStats(5, 5.0, 5.0))
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pmdrill.adapters.experiments_eval import analyze, paywall_tradeoff
-from pmdrill.core.experiments import catalog
+from pmdrill.core.experiments import definitions as catalog
 from pmdrill.core.experiments.readout import SRM_ALPHA, MetricResult, Readout
 
 pytestmark = pytest.mark.slow

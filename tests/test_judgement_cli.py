@@ -27,7 +27,7 @@ def test_list_json_and_kind_filter(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "case", "list", "--kind", "estimation", "--json")
     assert code == 0 and all(r["id"] in loader.default_bank() for r in json.loads(out))
     code, _, err = run(capsys, "case", "list", "--kind", "riddle")
-    assert code == 1 and "unknown kind" in err
+    assert code == 2 and "unknown kind" in err
 
 
 def test_show_hides_the_model_answer_until_asked(capsys: pytest.CaptureFixture[str]) -> None:
@@ -62,7 +62,11 @@ def test_score_text_output_and_model_answer_passes(capsys: pytest.CaptureFixture
     answer = tmp_path / "a.txt"
     answer.write_text(case.model_answer, encoding="utf-8")
     code, out, _ = run(capsys, "case", "score", case.id, "--answer", str(answer))
-    assert code == 0 and "Score" in out and "pass" in out
+    # the verdict line itself: "Score NN/100 (pass mark 60): pass", never "below the pass mark"
+    verdict = next(line for line in out.splitlines() if line.startswith("Score "))
+    assert code == 0 and verdict.endswith(": pass") and "below the pass mark" not in out
+    code, out, _ = run(capsys, "case", "score", case.id, "--answer", str(answer), "--json", "--no-record")
+    assert json.loads(out)["passed"] is True
 
 
 def test_score_a_prompt_not_in_the_bank(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -94,9 +98,9 @@ def test_score_an_estimation_question(capsys: pytest.CaptureFixture[str], tmp_pa
     ("case", "score", "--answer", "/dev/null"),
     ("case", "score", "rec-engine-success", "--prompt", "x", "--answer", "/dev/null"),
 ])
-def test_score_usage_errors_exit_1(capsys: pytest.CaptureFixture[str], args: tuple[str, ...]) -> None:
+def test_score_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], args: tuple[str, ...]) -> None:
     code, _, err = run(capsys, *args)
-    assert code == 1 and err.strip()
+    assert code == 2 and err.strip()
 
 
 def test_the_phrasing_cache_is_written_and_reused(capsys: pytest.CaptureFixture[str], tmp_path: Path,

@@ -93,7 +93,7 @@ def test_llm_is_off_unless_configured(tmp_path: Path, monkeypatch: pytest.Monkey
     answer.write_text("Some answer.", encoding="utf-8")
     assert main(["case", "score", "rec-engine-success", "--answer", str(answer), "--json"]) == 0
     assert "llm" not in json.loads(capsys.readouterr().out)
-    assert main(["case", "score", "rec-engine-success", "--answer", str(answer), "--llm"]) == 1
+    assert main(["case", "score", "rec-engine-success", "--answer", str(answer), "--llm"]) == 2
     assert "PMDRILL_LLM_URL" in capsys.readouterr().err
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pmdrill.adapters.metrics_eval import KpiEvaluator, open_connection, pin_clock, read_as_of
+from pmdrill.adapters.metrics_eval import KpiEvaluator, open_warehouse, pin_clock, read_as_of
 from pmdrill.core.metrics.library import Kpi, load_library
 
 LIB = load_library()
@@ -17,7 +17,7 @@ LIB = load_library()
 
 @pytest.fixture(scope="session")
 def ev(default_warehouse: Path) -> Iterator[KpiEvaluator]:
-    evaluator = KpiEvaluator(open_connection(default_warehouse))
+    evaluator = KpiEvaluator(open_warehouse(default_warehouse))
     yield evaluator
     evaluator.close()
 
@@ -159,7 +159,7 @@ def test_pin_clock_replaces_every_spelling_of_now() -> None:
 
 
 def test_kpis_use_the_warehouse_as_of_not_the_machine_clock(default_warehouse: Path) -> None:
-    con = open_connection(default_warehouse)
+    con = open_warehouse(default_warehouse)
     try:
         assert read_as_of(con) == dt.date(2026, 6, 30)
         earlier = KpiEvaluator(con, as_of=dt.date(2025, 6, 30))

@@ -11,7 +11,6 @@ from pmdrill.core.metrics.library import (
     UNITS,
     format_value,
     load_library,
-    load_with_user_kpis,
     parse_file,
 )
 from pmdrill.core.metrics.tree import load_tree, parse_tree, render_lines
@@ -104,7 +103,9 @@ def _write(tmp_path: Path, text: str, name: str = "mine.yaml") -> Path:
 def test_user_kpi_file_in_home_is_loaded(_pmdrill_home: Path) -> None:
     (_pmdrill_home / "kpis").mkdir(parents=True)
     _write(_pmdrill_home / "kpis", GOOD_KPI)
-    lib = load_with_user_kpis()
+    from pmdrill.context import Context
+
+    lib = Context().kpi_library()  # the built-ins plus <home>/kpis, as every command sees them
     assert lib.get("my_rate").path.endswith("mine.yaml")
     assert len(lib.kpis) == len(LIB.kpis) + 1
 

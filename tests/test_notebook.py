@@ -11,7 +11,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-import pmdrill.api as pm
+import pmdrill.notebook as pm
 from pmdrill.core.warehouse import schema as contract
 from pmdrill.errors import WarehouseError
 

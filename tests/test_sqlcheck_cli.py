@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from pmdrill.adapters import grading
 from pmdrill.adapters.cli.main import main
 from pmdrill.core.sqlcheck import bank
 from sqlcheck_fixtures import make_warehouse
@@ -21,14 +20,6 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def _use_warehouse(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PMDRILL_WAREHOUSE", str(warehouse))
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _close_grader():  # type: ignore[no-untyped-def]
-    yield
-    if grading._DEFAULT is not None:
-        grading._DEFAULT.close()
-        grading._DEFAULT = None
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -67,17 +58,17 @@ def test_hint_levels_and_solution(capsys: pytest.CaptureFixture[str]) -> None:
     h2 = run_json(["sql", "hint", q.id, "--level", "2"], capsys)
     assert h2["hints"] == list(q.hints[:2]) and h2["hint"] == q.hints[1]
     code, _, err = run(["sql", "hint", q.id, "--level", str(len(q.hints) + 1)], capsys)
-    assert code == 1 and "hint levels" in err
+    assert code == 2 and "hint levels" in err
     sol = run_json(["sql", "solution", q.id], capsys)
     assert sol["reference"] == q.reference
 
 
-def test_unknown_id_and_missing_file_exit_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_unknown_id_exits_1_and_a_missing_file_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = run(["sql", "show", "no-such-question"], capsys)
     assert code == 1 and "no-such-question" in err
     q = bank.load_bank()[0]
     code, _, err = run(["sql", "check", q.id, "--answer", str(tmp_path / "missing.sql")], capsys)
-    assert code == 1 and "not found" in err
+    assert code == 2 and "not found" in err
 
 
 def test_logic_plan(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -90,7 +81,7 @@ def test_logic_plan(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     f.write_text(q.logic)
     assert run_json(["sql", "logic", q.id, "--plan-file", str(f)], capsys)["parts"] == data["parts"]
     code, _, _ = run(["sql", "logic", q.id], capsys)
-    assert code == 1
+    assert code == 2
 
 
 def test_check_right_and_wrong_through_the_sandbox(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import sqlglot
 
 from pmdrill.adapters.grading import Grader
 from pmdrill.adapters.local_runner import LocalRunner
-from pmdrill.core.sqlcheck import datagen, gate, logic_diff, plan, shrink
+from pmdrill.core.sqlcheck import datagen, gate, logic_diff, logic_first, shrink
 from pmdrill.core.sqlcheck.compare import compare
 from pmdrill.core.sqlcheck.logic_diff import CLAUSES
 from pmdrill.core.sqlcheck.types import HiddenDb
@@ -126,7 +126,7 @@ PLAN_REF = ("SELECT COUNT(DISTINCT e.learner_id) FROM enrollments e JOIN payment
 
 def statuses(text: str, ref: str = PLAN_REF) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for p in plan.check_plan(text, sqlglot.parse_one(ref, read="duckdb")):
+    for p in logic_first.check_plan(text, sqlglot.parse_one(ref, read="duckdb")):
         out.setdefault(p.part, []).append(p.status)
     return out
 

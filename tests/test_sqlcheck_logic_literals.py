@@ -34,13 +34,13 @@ def test_a_moved_boundary_is_still_reported() -> None:
 
 
 def test_a_plan_that_names_the_month_confirms_the_window() -> None:
-    from pmdrill.core.sqlcheck import plan
+    from pmdrill.core.sqlcheck import logic_first
 
     ref = sqlglot.parse_one(REFERENCE, read="duckdb")
-    named = plan.check_plan("keep succeeded payments in May 2026 and count distinct learners", ref)
-    silent = plan.check_plan("keep succeeded payments and count distinct learners", ref)
+    named = logic_first.check_plan("keep succeeded payments in May 2026 and count distinct learners", ref)
+    silent = logic_first.check_plan("keep succeeded payments and count distinct learners", ref)
 
-    def window(parts: list[plan.PlanPart]) -> list[str]:
+    def window(parts: list[logic_first.PlanPart]) -> list[str]:
         return [p.status for p in parts if p.part == "filter" and "paid_at" in p.message]
 
     assert window(named) == ["confirmed", "confirmed"]

@@ -40,7 +40,7 @@ def test_info_human_output(tiny_warehouse: Path) -> None:
 def test_bad_as_of_is_a_clean_error(tmp_path: Path) -> None:
     from pmdrill.adapters.cli.main import main
 
-    assert main(["warehouse", "build", "--scale", "tiny", "--as-of", "June", "--out", str(tmp_path / "x")]) == 1
+    assert main(["warehouse", "build", "--scale", "tiny", "--as-of", "June", "--out", str(tmp_path / "x")]) == 2
 
 
 def test_missing_warehouse_is_a_clean_error(tmp_path: Path) -> None:
@@ -62,4 +62,9 @@ def test_calibrate_json_lists_every_check(tiny_warehouse: Path) -> None:
 
 def test_calibrate_table_output(tiny_warehouse: Path) -> None:
     result = runner.invoke(app, ["warehouse", "calibrate", "--path", str(tiny_warehouse)])
-    assert result.exit_code == 0 and "T1" in result.stdout and "pass" in result.stdout
+    rows = json.loads(runner.invoke(app, ["warehouse", "calibrate", "--path", str(tiny_warehouse), "--json"]).stdout)
+    passed = sum(r["status"] == "PASS" for r in rows)
+    # the summary line counts the verdicts the JSON holds, and each row shows its own verdict
+    assert result.exit_code == 0 and f"{passed} of {len(rows)} pass" in result.stdout
+    t1 = next(line for line in result.stdout.splitlines() if "│ T1 " in line)
+    assert ("PASS" in t1) == (rows[0]["status"] == "PASS") and ("FAIL" in t1) == (rows[0]["status"] == "FAIL")

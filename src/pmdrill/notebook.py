@@ -1,4 +1,4 @@
-"""The warehouse from a notebook: ``import pmdrill.api as pm; pm.open(); pm.sql("SELECT ...")``.
+"""The warehouse from a notebook: ``import pmdrill.notebook as pm; pm.open(); pm.sql("SELECT ...")``.
 
 Results are pandas DataFrames when pandas is installed, else pyarrow Tables. See docs/notebook.md.
 """
@@ -14,12 +14,12 @@ import duckdb
 import pyarrow as pa
 import sqlglot
 
-from pmdrill import settings
 from pmdrill.adapters.duckdb_store import data_columns
 from pmdrill.core.sqlcheck import clock
 from pmdrill.core.warehouse import erd
 from pmdrill.core.warehouse import schema as contract
 from pmdrill.errors import WarehouseError
+from pmdrill.settings import Settings
 
 __all__ = ["open", "sql", "tables", "schema", "as_of", "close"]
 
@@ -34,7 +34,7 @@ def open(path: str | Path | None = None, *, scale: str | None = None) -> duckdb.
     if path is None:
         from pmdrill.adapters.duckdb_store import ensure_warehouse
 
-        path = ensure_warehouse(scale)
+        path = ensure_warehouse(Settings.load(), scale)
     path = Path(path).expanduser()
     if not path.exists():
         raise WarehouseError(f"no warehouse at {path}: run `pmdrill warehouse build` first")
@@ -52,13 +52,10 @@ def close() -> None:
 
 
 def _read_as_of(path: Path) -> dt.date:
-    try:
-        from pmdrill.adapters.duckdb_store import warehouse_info
+    """The as-of date recorded in the file (the as_of setting for a file pmdrill did not build)."""
+    from pmdrill.adapters.duckdb_store import warehouse_as_of
 
-        value = warehouse_info(path).get("as_of")
-    except Exception:  # a file without pmdrill's metadata: the as-of setting it was built with
-        value = None
-    return dt.date.fromisoformat(str(value or settings.get("as_of")))
+    return warehouse_as_of(path, Settings.load().as_of)
 
 
 def _con() -> duckdb.DuckDBPyConnection:

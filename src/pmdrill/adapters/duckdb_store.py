@@ -21,11 +21,11 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from pmdrill import settings
 from pmdrill.core.warehouse import schema
 from pmdrill.core.warehouse.generate import ADDED_COLUMNS, generate
 from pmdrill.core.warehouse.version import GENERATOR_VERSION
 from pmdrill.errors import WarehouseError
+from pmdrill.settings import Settings
 
 META = "_pmdrill_meta"
 _QUEUE_BATCHES = 24  # about one chunk of Arrow batches waits for insertion at most
@@ -169,9 +169,9 @@ def build_warehouse(out: Path, *, scale: str = "small", seed: int = 42, as_of: d
             "checksums": checksums}
 
 
-def open_warehouse(path: Path | None = None) -> duckdb.DuckDBPyConnection:
+def open_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection for trusted code (never for candidate SQL)."""
-    path = Path(path) if path is not None else settings.warehouse_path()
+    path = Path(path)
     if not path.exists():
         raise WarehouseError(f"no warehouse at {path}; run `pmdrill warehouse build`")
     try:
@@ -187,22 +187,27 @@ def read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         raise WarehouseError("not a pmdrill warehouse (no metadata table)") from None
 
 
-def read_as_of(con: duckdb.DuckDBPyConnection) -> dt.date:
-    """The warehouse's as-of date from its metadata, else the as_of setting (a file pmdrill did not build)."""
+def read_as_of(con: duckdb.DuckDBPyConnection, default: dt.date | None = None) -> dt.date:
+    """The warehouse's as-of date from its metadata, else ``default`` (a file pmdrill did not build)."""
     try:
         value = read_meta(con).get("as_of")
     except WarehouseError:
         value = None
-    return dt.date.fromisoformat(str(value or settings.get("as_of"))[:10])
+    if value:
+        return dt.date.fromisoformat(str(value)[:10])
+    return default or Settings.load().as_of
 
 
-def open_connection(path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to ``path``, or to the configured warehouse (built first if missing)."""
-    return open_warehouse(Path(path) if path is not None else ensure_warehouse())
+def warehouse_as_of(path: Path, default: dt.date) -> dt.date:
+    """The as-of date recorded in the warehouse file at ``path`` (``default`` when it records none)."""
+    con = open_warehouse(path)
+    try:
+        return read_as_of(con, default)
+    finally:
+        con.close()
 
 
-def warehouse_info(path: Path | None = None) -> dict[str, Any]:
-    path = Path(path) if path is not None else settings.warehouse_path()
+def warehouse_info(path: Path) -> dict[str, Any]:
     con = open_warehouse(path)
     try:
         meta = read_meta(con)
@@ -214,10 +219,13 @@ def warehouse_info(path: Path | None = None) -> dict[str, Any]:
             "tables": tables}
 
 
-def ensure_warehouse(scale: str | None = None) -> Path:
+def ensure_warehouse(settings: Settings, scale: str | None = None, *,
+                     progress: Callable[[str, int, int], None] | None = None) -> Path:
     """The warehouse for the configured scale, built first if missing or made by an older generator."""
-    scale = scale or settings.get("scale")
+    scale = scale or settings.scale
     path = settings.warehouse_path(scale)
+    if path.exists() and settings.warehouse is not None:
+        return path  # a file the user named is used as it is, never rebuilt over
     if path.exists():
         con = open_warehouse(path)
         try:
@@ -228,11 +236,7 @@ def ensure_warehouse(scale: str | None = None) -> Path:
             con.close()
         if current:
             return path
-    try:
-        as_of = dt.date.fromisoformat(str(settings.get("as_of")))
-    except ValueError:
-        raise WarehouseError(f"PMDRILL_AS_OF={settings.get('as_of')!r} is not a date (YYYY-MM-DD)") from None
-    build_warehouse(path, scale=str(scale), seed=int(settings.get("seed")), as_of=as_of)
+    build_warehouse(path, scale=scale, seed=settings.seed, as_of=settings.as_of, progress=progress)
     return path
 
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import duckdb
 
-from pmdrill.adapters.duckdb_store import open_connection, read_as_of
-from pmdrill.core.experiments import catalog, readout, tradeoff
-from pmdrill.core.experiments.catalog import LEARNER_SEGMENTS, Experiment, Metric
+from pmdrill.adapters.duckdb_store import open_warehouse, read_as_of
+from pmdrill.core.experiments import definitions, readout, tradeoff
+from pmdrill.core.experiments.definitions import LEARNER_SEGMENTS, Experiment, Metric
 from pmdrill.core.experiments.stats import ArmStats, compare
 from pmdrill.core.sqlcheck.clock import pin_clock_sql
 from pmdrill.errors import SqlRuntimeError, WarehouseError
@@ -64,8 +64,8 @@ class ExperimentEvaluator:
         self.learner_columns = {c[0] for c in cols}
 
     @classmethod
-    def open(cls, path: Path | None = None) -> ExperimentEvaluator:
-        return cls(open_connection(path))
+    def open(cls, path: Path) -> ExperimentEvaluator:
+        return cls(open_warehouse(path))
 
     def close(self) -> None:
         self.con.close()
@@ -182,7 +182,7 @@ class ExperimentEvaluator:
                          "GROUP BY ALL", None, "experiment list")
         in_db = {r["name"]: r for r in rows}
         out = []
-        for name, e in sorted(catalog.catalog().items()):
+        for name, e in sorted(definitions.catalog().items()):
             r = in_db.get(name, {})
             out.append({"name": name, "title": e.title, "unit": e.unit, "primary": e.primary.label,
                         "guardrails": [g.label for g in e.guardrails], "hypothesis": r.get("hypothesis"),
@@ -197,9 +197,9 @@ def _pair(by_variant: Mapping[str, ArmStats]) -> tuple[ArmStats, ArmStats] | Non
     return by_variant["control"], by_variant["treatment"]
 
 
-def analyze(name: str, path: Path | None = None) -> readout.Readout:
+def analyze(name: str, path: Path) -> readout.Readout:
     """The read-out of one catalogued experiment (unknown names raise NotFoundError listing the known)."""
-    exp_def = catalog.get(name)
+    exp_def = definitions.get(name)
     with ExperimentEvaluator.open(path) as ev:
         return ev.readout(exp_def)
 
@@ -214,10 +214,10 @@ ASSUMED: dict[str, tuple[float, str]] = {
 TRADEOFF_METRICS = ("t_conversion", "t_payments", "t_completion", "t_certified", "t_referrals", "t_champion_acv")
 
 
-def paywall_tradeoff(path: Path | None = None, *, horizon_months: int = 12,
+def paywall_tradeoff(path: Path, *, horizon_months: int = 12,
                      overrides: Mapping[str, float | None] | None = None) -> dict[str, Any]:
     """The early_paywall trade-off: per-arm outcomes over the horizon, the value model, the break-even."""
-    exp_def = catalog.get("early_paywall")
+    exp_def = definitions.get("early_paywall")
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     params = {"horizon_months": horizon_months}
     with ExperimentEvaluator.open(path) as ev:

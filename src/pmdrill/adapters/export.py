@@ -14,12 +14,12 @@ from typing import Any
 
 import duckdb
 
-from pmdrill import settings
 from pmdrill.adapters.duckdb_store import data_columns
 from pmdrill.core.warehouse import schema as contract
 from pmdrill.core.warehouse.erd import ExtraColumns
 from pmdrill.core.warehouse.version import GENERATOR_VERSION
 from pmdrill.errors import SettingsError, WarehouseError
+from pmdrill.settings import setting
 
 FORMATS = ("parquet", "csv")
 MANIFEST = "manifest.json"
@@ -76,7 +76,7 @@ def export_warehouse(warehouse: Path, directory: Path, fmt: str = "parquet", *,
     """
     if fmt not in FORMATS:
         raise SettingsError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
-    as_of_text = str(as_of or settings.get("as_of"))
+    as_of_text = str(as_of or setting("as_of").default_value())
     directory = Path(directory).expanduser()
     directory.mkdir(parents=True, exist_ok=True)
     options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER true"

@@ -1,6 +1,6 @@
-"""Wires the SQL grader for the CLI and the web app: runners, the hidden-DB cache files and the bank.
+"""Wires the SQL grader: runners (sandbox, in-process, PostgreSQL), the hidden-DB cache files, the bank.
 
-``check_answer`` returns the plain dict that `pmdrill sql check --json` prints and the web app shows.
+One ``Grader`` per process, built by the context (``pmdrill.context``) from the typed settings.
 """
 
 from __future__ import annotations
@@ -13,28 +13,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pmdrill import settings
 from pmdrill.adapters.local_runner import LocalRunner
 from pmdrill.core.sqlcheck import bank, hidden
 from pmdrill.core.sqlcheck.grade import GradeResult, Reference, grade, prepare_reference
 from pmdrill.core.sqlcheck.types import HiddenDb, Runner
-from pmdrill.errors import EngineError, PmdrillError, SqlError
+from pmdrill.errors import EngineError, PmdrillError, SqlError, UsageError
+from pmdrill.settings import Settings
 
 ENGINES = ("duckdb", "postgres")
 
 
-def hidden_dir() -> Path:
-    path = settings.home() / "cache" / "hidden"
+def hidden_dir(settings: Settings | None = None) -> Path:
+    """Where built hidden databases are cached (one JSON file per reference and as-of date)."""
+    path = (settings or Settings.load()).cache_dir / "hidden"
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def as_of_date() -> dt.date:
-    raw = settings.get("as_of")
-    try:
-        return dt.date.fromisoformat(str(raw))
-    except ValueError:
-        raise PmdrillError(f"PMDRILL_AS_OF={raw!r} is not a date (YYYY-MM-DD)") from None
 
 
 class Grader:
@@ -43,11 +36,16 @@ class Grader:
     Build it once (the CLI per command, the web app per process) and call ``check`` many times.
     """
 
-    def __init__(self, warehouse: Path | None = None, *, as_of: dt.date | None = None,
+    def __init__(self, warehouse: Path, *, as_of: dt.date, settings: Settings | None = None,
                  sandboxed: bool = True) -> None:
-        self.warehouse = Path(warehouse) if warehouse is not None else settings.warehouse_path()
-        self.as_of = as_of or as_of_date()
+        self.settings = settings or Settings.load()
+        self.warehouse = Path(warehouse)
+        self.as_of = as_of
         self.sandboxed = sandboxed
+        self.timeout_s = self.settings.sql_timeout_s
+        self.memory_mb = self.settings.sql_memory_mb
+        self.row_cap = self.settings.sql_row_cap
+        self.hidden_dir = hidden_dir(self.settings)
         self._local: LocalRunner | None = None
         self._sandbox: Runner | None = None
         self._sandbox_hidden: Runner | None = None
@@ -62,8 +60,7 @@ class Grader:
     def local(self) -> LocalRunner:
         """The in-process runner for trusted SQL: references, mutants, counterexample shrinking."""
         if self._local is None:
-            self._local = LocalRunner(self.warehouse, timeout_s=float(settings.get("sql_timeout_s")) * 4,
-                                      row_cap=int(settings.get("sql_row_cap")))
+            self._local = LocalRunner(self.warehouse, timeout_s=self.timeout_s * 4, row_cap=self.row_cap)
         return self._local
 
     def answer_runner(self, engine: str = "duckdb", url: str | None = None, dialect: str = "duckdb") -> Runner:
@@ -71,7 +68,7 @@ class Grader:
         if engine == "postgres":
             return self._postgres_runner(url, dialect)
         if engine != "duckdb":
-            raise PmdrillError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+            raise UsageError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}", where="--engine")
         if not self.sandboxed:
             return self.local
         if self._sandbox is None:
@@ -81,8 +78,7 @@ class Grader:
     def _new_sandbox(self) -> Runner:
         from pmdrill.adapters.sandbox import Sandbox
 
-        return Sandbox(self.warehouse, timeout_s=float(settings.get("sql_timeout_s")),
-                       memory_mb=int(settings.get("sql_memory_mb")), row_cap=int(settings.get("sql_row_cap")))
+        return Sandbox(self.warehouse, timeout_s=self.timeout_s, memory_mb=self.memory_mb, row_cap=self.row_cap)
 
     def hidden_runner(self, engine: str = "duckdb") -> Runner | None:
         """A second sandbox worker for the hidden databases, so they run while the warehouse query
@@ -94,7 +90,7 @@ class Grader:
         return self._sandbox_hidden
 
     def _postgres_runner(self, url: str | None, dialect: str) -> Runner:
-        raw = url or settings.get("postgres_url").reveal()
+        raw = url or self.settings.postgres_url.reveal()
         if not raw:
             raise EngineError("--engine postgres needs --url URL (or PMDRILL_POSTGRES_URL)")
         key = f"{dialect}|{raw}"
@@ -120,7 +116,7 @@ class Grader:
         with self._lock:
             if not rebuild and key in self._hidden:
                 return self._hidden[key]
-            path = hidden_dir() / f"{key}.json"
+            path = self.hidden_dir / f"{key}.json"
             dbs: list[HiddenDb] | None = None
             if not rebuild and path.exists():
                 try:
@@ -142,17 +138,22 @@ class Grader:
         return self._reports.get(self._cache_key(ref))
 
     # -- grading -----------------------------------------------------------------------------
-    def check(self, question_id: str | None = None, answer: str = "", *, reference: str | None = None,
+    def check(self, question_id: str | bank.Question | None = None, answer: str = "", *,
+              reference: str | None = None,
               dialect: str = "duckdb", engine: str = "duckdb", url: str | None = None,
               explain: bool = True) -> GradeResult:
         """Grade ``answer`` against a bank question or a reference text."""
         if (question_id is None) == (reference is None):
-            raise PmdrillError("give either a question id or a reference query")
-        target: Any = bank.get_question(question_id) if question_id is not None else reference
+            raise UsageError("give either a question id or a reference query")
+        target: Any = reference
+        if isinstance(question_id, str):
+            target = bank.get_question(question_id)
+        elif question_id is not None:
+            target = question_id
         try:
             ref = prepare_reference(target, as_of=self.as_of)
         except SqlError as exc:
-            where = "the reference" if reference is not None else f"question {question_id}'s reference"
+            where = "the reference" if reference is not None else f"question {target.id}'s reference"
             raise PmdrillError(f"{where} cannot run: {exc}") from None
         answer_runner = self.answer_runner(engine, url, dialect)
         t0 = time.perf_counter()
@@ -178,24 +179,3 @@ class Grader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-_DEFAULT: Grader | None = None
-
-
-def default_grader() -> Grader:
-    global _DEFAULT
-    if _DEFAULT is None or _DEFAULT.warehouse != settings.warehouse_path() or _DEFAULT.as_of != as_of_date():
-        if _DEFAULT is not None:
-            _DEFAULT.close()
-        from pmdrill.adapters.duckdb_store import ensure_warehouse
-
-        _DEFAULT = Grader(ensure_warehouse())  # a first-time user gets the default build, not an error
-    return _DEFAULT
-
-
-def check_answer(question_id: str | None, answer: str, *, reference: str | None = None,
-                 dialect: str = "duckdb", engine: str = "duckdb", url: str | None = None) -> dict[str, Any]:
-    """Grade one answer and return the plain dict (correct, error, feedback, counterexample, timings_ms)."""
-    return default_grader().check(question_id, answer, reference=reference, dialect=dialect,
-                                  engine=engine, url=url).to_dict()

@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from pmdrill.adapters.duckdb_store import open_connection, read_as_of
+from pmdrill.adapters.duckdb_store import open_warehouse, read_as_of
 from pmdrill.core.metrics.delta import DeltaResult, compute_delta
 from pmdrill.core.metrics.library import Amount, Kpi, Library, format_value
 from pmdrill.core.metrics.sparkline import sparkline
@@ -45,8 +45,8 @@ class KpiEvaluator:
         self._pinned: dict[str, str] = {}
 
     @classmethod
-    def open(cls, path: Path | None = None) -> KpiEvaluator:
-        return cls(open_connection(path))
+    def open(cls, path: Path) -> KpiEvaluator:
+        return cls(open_warehouse(path))
 
     def close(self) -> None:
         self.con.close()

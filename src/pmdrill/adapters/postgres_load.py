@@ -19,7 +19,6 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
 
-from pmdrill import settings
 from pmdrill.adapters.duckdb_store import data_columns
 from pmdrill.adapters.postgres_store import (
     DEFAULT_SCHEMA,
@@ -34,6 +33,7 @@ from pmdrill.adapters.postgres_store import (
 )
 from pmdrill.core.warehouse import schema as contract
 from pmdrill.errors import EngineError, WarehouseError
+from pmdrill.settings import Secret, setting
 
 _CHUNK = 1 << 20  # bytes per COPY write
 
@@ -161,7 +161,7 @@ def _setup_reader(cur: psycopg.Cursor[Any], schema: str) -> str | None:
     return READER_ROLE
 
 
-def load_postgres(warehouse: Path, url: str | settings.Secret, *, schema: str = DEFAULT_SCHEMA,
+def load_postgres(warehouse: Path, url: str | Secret, *, schema: str = DEFAULT_SCHEMA,
                   as_of: str | dt.date | None = None) -> LoadReport:
     """Copy every warehouse table into ``schema`` in one transaction: staging schema, COPY, keys, swap.
 
@@ -170,7 +170,7 @@ def load_postgres(warehouse: Path, url: str | settings.Secret, *, schema: str = 
     start = time.perf_counter()
     schema = check_schema_name(schema)
     staging = f"{schema}__staging"
-    as_of_text = str(as_of or settings.get("as_of"))
+    as_of_text = str(as_of or setting("as_of").default_value())
     if not Path(warehouse).exists():
         raise WarehouseError(f"no warehouse at {warehouse}: run `pmdrill warehouse build` first")
     raw = reveal(url)

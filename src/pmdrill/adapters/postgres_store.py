@@ -21,12 +21,12 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 from sqlglot import exp
 
-from pmdrill import settings
 from pmdrill.core.sqlcheck.clock import pin_clock
 from pmdrill.core.sqlcheck.dialects import normalize
 from pmdrill.core.sqlcheck.types import HiddenDb, QueryResult
 from pmdrill.core.warehouse import schema as contract
 from pmdrill.errors import EngineError, SqlRefused, SqlRuntimeError, SqlSyntaxError
+from pmdrill.settings import Secret, setting
 
 DEFAULT_SCHEMA = "pmdrill"
 READER_ROLE = "pmdrill_reader"
@@ -34,11 +34,11 @@ META_TABLE = "pmdrill_meta"
 _SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,40}")
 
 
-def reveal(url: str | settings.Secret) -> str:
-    return url.reveal() if isinstance(url, settings.Secret) else url
+def reveal(url: str | Secret) -> str:
+    return url.reveal() if isinstance(url, Secret) else url
 
 
-def mask_url(text: str, url: str | settings.Secret | None = None) -> str:
+def mask_url(text: str, url: str | Secret | None = None) -> str:
     """``text`` with every PostgreSQL password replaced by ****: URL user-info, conninfo, or ``url``'s own."""
     text = re.sub(r"(\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]*@", r"\1****@", text, flags=re.I)
     text = re.sub(r"(\bpassword\s*=\s*)('[^']*'|\S+)", r"\1****", text, flags=re.I)
@@ -49,7 +49,7 @@ def mask_url(text: str, url: str | settings.Secret | None = None) -> str:
     return text
 
 
-def connect(url: str | settings.Secret, *, autocommit: bool = True) -> psycopg.Connection[Any]:
+def connect(url: str | Secret, *, autocommit: bool = True) -> psycopg.Connection[Any]:
     """A connection, or EngineError whose message names the server but never the password."""
     raw = reveal(url)
     try:
@@ -86,7 +86,7 @@ def can_use_reader(cur: psycopg.Cursor[Any], schema: str | None = None) -> bool:
     return bool(usable and usable[0])
 
 
-def read_meta(url: str | settings.Secret, schema: str = DEFAULT_SCHEMA) -> dict[str, str]:
+def read_meta(url: str | Secret, schema: str = DEFAULT_SCHEMA) -> dict[str, str]:
     """The meta table of a loaded schema (as_of, loaded_at, row_counts), or EngineError if not loaded."""
     raw = reveal(url)
     with connect(raw) as con:
@@ -141,11 +141,6 @@ def _refuse_server_calls(tree: exp.Expression) -> None:
             raise SqlRefused(f"{name}() is not allowed in an answer: it reaches beyond the query")
 
 
-def to_postgres(query: str, dialect: str, as_of: dt.date) -> str:
-    """One query in ``dialect`` with its clock pinned to ``as_of``, as PostgreSQL text."""
-    return pin_clock(_parse_query(query, dialect), as_of, _CLOCK_SAFE_COLUMNS).sql("postgres")
-
-
 def _plain(value: Any) -> Any:
     """Values as the DuckDB runner returns them: naive UTC datetimes, str for exotic types."""
     if value is None or isinstance(value, bool | int | float | str | Decimal | dt.date | dt.time | dt.timedelta):
@@ -167,19 +162,19 @@ class PostgresRunner:
     Implements ``core.sqlcheck.types.Runner``. Each run is one transaction that always rolls back.
     """
 
-    def __init__(self, url: str | settings.Secret, *, as_of: str | dt.date | None = None,
+    def __init__(self, url: str | Secret, *, as_of: str | dt.date | None = None,
                  timeout_s: float | None = None, row_cap: int | None = None,
                  schema: str = DEFAULT_SCHEMA, dialect: str = "duckdb") -> None:
         self._url = reveal(url)
         self.schema = check_schema_name(schema)
-        self.timeout_s = float(timeout_s if timeout_s is not None else settings.get("sql_timeout_s"))
-        self.row_cap = int(row_cap if row_cap is not None else settings.get("sql_row_cap"))
+        self.timeout_s = float(timeout_s if timeout_s is not None else setting("sql_timeout_s").default_value())
+        self.row_cap = int(row_cap if row_cap is not None else setting("sql_row_cap").default_value())
         self.dialect = normalize(dialect)
         self._con: psycopg.Connection[Any] | None = None
         self._lock = threading.Lock()  # one connection: web requests take turns
         self._role: str | None = None
         if as_of is None:
-            as_of = read_meta(self._url, schema).get("as_of") or settings.get("as_of")
+            as_of = read_meta(self._url, schema).get("as_of") or setting("as_of").default_value()
         self.as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
 
     def __repr__(self) -> str:

@@ -1,6 +1,6 @@
 """`pmdrill experiment`: list the planted experiments and analyze one (SRM, metrics, segments, read-out).
 
-Thin: the evaluator runs the SQL, the core computes the statistics and writes the read-out.
+Thin: app.experiments runs the read-out; this module prints it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from pmdrill.adapters.cli.output import JsonOpt, console, emit
+from pmdrill.adapters.cli.output import JsonOpt, app_ctx, console, emit, lazy
+
+experiments = lazy("pmdrill.app.experiments")
 
 app = typer.Typer(help="Experiment read-outs: sample ratio mismatch, metrics with intervals, segments.",
                   no_args_is_help=True)
@@ -20,10 +22,7 @@ app = typer.Typer(help="Experiment read-outs: sample ratio mismatch, metrics wit
 @app.command("list")
 def list_(json_: bool = JsonOpt) -> None:
     """The experiments in the catalog, with their dates and assignments in the warehouse."""
-    from pmdrill.adapters.experiments_eval import ExperimentEvaluator
-
-    with ExperimentEvaluator.open() as ev:
-        rows = ev.listing()
+    rows = experiments.list_experiments(app_ctx())
 
     def render(items: list[dict[str, Any]]) -> None:
         table = Table("name", "primary metric", "guardrails", "assigned", "started", "ended")
@@ -84,8 +83,4 @@ def render_readout(data: dict[str, Any]) -> None:
 def analyze(name: str = typer.Argument(..., help="Experiment name (see `pmdrill experiment list`)."),
             json_: bool = JsonOpt) -> None:
     """SRM first, then the primary metric, the guardrails, segment cuts and the decision."""
-    from pmdrill.adapters.experiments_eval import analyze as run_analysis
-    from pmdrill.core.experiments import catalog
-
-    exp_def = catalog.get(name)  # unknown names fail before the warehouse is opened
-    emit(run_analysis(exp_def.name).to_dict(), json_, render_readout)
+    emit(experiments.analyze(app_ctx(), name), json_, render_readout)

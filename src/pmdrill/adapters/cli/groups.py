@@ -12,8 +12,11 @@ import typer
 
 from pmdrill.adapters.cli import (
     case_cmd,
+    coach_cmd,
     experiment_cmd,
+    history_cmd,
     metrics_cmd,
+    mock_cmd,
     settings_cmd,
     sql_cmd,
     start_cmd,
@@ -31,5 +34,9 @@ GROUPS: list[tuple[str, typer.Typer]] = [
     ("case", case_cmd.app),
     ("experiment", experiment_cmd.app),
     ("tradeoff", tradeoff_cmd.app),
+    ("mock", mock_cmd.app),
 ]
-COMMANDS: list[Callable[..., Any]] = [start_cmd.start, settings_cmd.settings]
+COMMANDS: list[Callable[..., Any]] = [
+    start_cmd.start, coach_cmd.today, coach_cmd.plan, coach_cmd.review, coach_cmd.progress,
+    history_cmd.regrade, history_cmd.export, history_cmd.import_, settings_cmd.settings,
+]

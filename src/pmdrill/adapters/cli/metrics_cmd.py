@@ -1,6 +1,6 @@
 """`pmdrill metrics`: the KPI library (list), one KPI live (show) and the metric tree (tree).
 
-Thin: the library and tree come from core.metrics, live numbers from adapters.metrics_eval.
+Thin: app.metrics loads the library and evaluates it live; this module prints.
 """
 
 from __future__ import annotations
@@ -10,23 +10,18 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from pmdrill.adapters.cli.output import JsonOpt, console, emit
-from pmdrill.core.metrics.library import KINDS, SIDES, Kpi, format_value, load_with_user_kpis
+from pmdrill.adapters.cli.output import JsonOpt, app_ctx, console, emit, lazy
+from pmdrill.core.metrics.kinds import KINDS, SIDES
+
+metrics = lazy("pmdrill.app.metrics")
+library = lazy("pmdrill.core.metrics.library")
+
+
 
 app = typer.Typer(help="The EdTech KPI library: definitions, live values, trends, the Delta Framework "
                        "and the metric tree.", no_args_is_help=True)
 
 _DIRECTION = {"up": "higher is better", "down": "lower is better", "neutral": "a mix to read"}
-
-
-def _check_choice(value: str | None, allowed: tuple[str, ...], option: str) -> None:
-    if value is not None and value not in allowed:
-        raise typer.BadParameter(f"must be one of {', '.join(allowed)}", param_hint=option)
-
-
-def _listing_row(k: Kpi) -> dict[str, Any]:
-    return {**k.summary(), "definition": k.definition, "counter_metrics": list(k.counter_metrics),
-            "use_instead": list(k.use_instead)}
 
 
 @app.command("list")
@@ -36,10 +31,7 @@ def list_(
     json_: bool = JsonOpt,
 ) -> None:
     """Every KPI in the library (built-ins plus your own in <home>/kpis), no warehouse needed."""
-    _check_choice(kind, KINDS, "--kind")
-    _check_choice(side, SIDES, "--side")
-    lib = load_with_user_kpis()
-    rows = [_listing_row(k) for k in lib.select(kind, side)]
+    data = metrics.list_kpis(app_ctx(), kind=kind, side=side)
 
     def render(data: dict[str, Any]) -> None:
         table = Table()
@@ -54,7 +46,7 @@ def list_(
         console.print(table)
         console.print(f"{data['count']} KPIs. Show one live with: pmdrill metrics show ID")
 
-    emit({"count": len(rows), "kpis": rows}, json_, render)
+    emit(data, json_, render)
 
 
 def _render_show(d: dict[str, Any]) -> None:
@@ -66,11 +58,11 @@ def _render_show(d: dict[str, Any]) -> None:
     if trend:
         first, last = trend[0], trend[-1]
         console.print(f"[bold]Trend[/] {first['month']} → {last['month']}  {d['sparkline']}  "
-                      f"{format_value(first['value'], d['unit'])} → {format_value(last['value'], d['unit'])}")
+                      f"{library.format_value(first['value'], d['unit'])} → {library.format_value(last['value'], d['unit'])}")
     for cut in d["segment_cuts"]:
         table = Table("segment", "value", "n", title=f"by {cut['dimension']}", title_justify="left")
         for r in cut["rows"]:
-            table.add_row(r["segment"], format_value(r["value"], d["unit"]), f"{r['n']:,}")
+            table.add_row(r["segment"], library.format_value(r["value"], d["unit"]), f"{r['n']:,}")
         console.print(table)
     if d["counter_metrics"]:
         console.print("[bold]Counter-metrics[/] " + ", ".join(
@@ -88,8 +80,8 @@ def _render_show(d: dict[str, Any]) -> None:
                   f"({d['delta_assumptions']['usd_per_unit']})")
     for side in (delta["up"], delta["down"]):
         mark = {True: "good", False: "bad", None: "read"}[side["good"]]
-        console.print(f"  [bold]{side['change']:+.0%}[/] ({mark}): {format_value(d['value'], d['unit'])} → "
-                      f"{format_value(side['new_value'], d['unit'])}; {side['units']:+,.0f} {delta['unit_label']}, "
+        console.print(f"  [bold]{side['change']:+.0%}[/] ({mark}): {library.format_value(d['value'], d['unit'])} → "
+                      f"{library.format_value(side['new_value'], d['unit'])}; {side['units']:+,.0f} {delta['unit_label']}, "
                       f"{side['learners']:+,.0f} learners, {side['certificates']:+,.0f} certificates, "
                       f"{'-' if side['usd_per_year'] < 0 else '+'}${abs(side['usd_per_year']):,.0f}")
         console.print(f"      {side['signal']}")
@@ -99,46 +91,18 @@ def _render_show(d: dict[str, Any]) -> None:
 def show(kpi_id: str = typer.Argument(..., metavar="ID", help="KPI id (see `pmdrill metrics list`)."),
          json_: bool = JsonOpt) -> None:
     """One KPI live: definition, value, monthly trend, segments, counter-metrics and the Delta Framework."""
-    from pmdrill.adapters.metrics_eval import KpiEvaluator
-
-    lib = load_with_user_kpis()
-    kpi = lib.get(kpi_id)
-    with KpiEvaluator.open() as ev:
-        data = ev.show(kpi, lib)
-    emit(data, json_, _render_show)
+    emit(metrics.show(app_ctx(), kpi_id), json_, _render_show)
 
 
 @app.command("tree")
 def tree(json_: bool = JsonOpt) -> None:
     """The metric tree from the North Star down to inputs, with live values and guardrails."""
-    from pmdrill.adapters.metrics_eval import KpiEvaluator
-    from pmdrill.core.metrics.tree import load_tree, render_lines
-
-    lib = load_with_user_kpis()
-    metric_tree = load_tree(lib)
-    with KpiEvaluator.open() as ev:
-        data = ev.tree_values(metric_tree, lib)
-    values = _collect(data["root"])
-
-    def label(kpi_id: str) -> str:
-        v = values.get(kpi_id, {})
-        return f"{v.get('name', kpi_id)} = {v.get('value_display', 'n/a')}"
+    data = metrics.tree(app_ctx())
 
     def render(d: dict[str, Any]) -> None:
         console.print(f"[bold]{d['title']}[/] (as of {d['as_of']})")
         console.print(f"North Star: {d['north_star']}")
-        for line in render_lines(metric_tree, label):
+        for line in d["lines"]:
             console.print(line, markup=False)
 
     emit(data, json_, render)
-
-
-def _collect(node: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """kpi id -> live entry, from the nested JSON of the tree (nodes and guardrails)."""
-    out = {node["kpi"]: node["live"]} if "live" in node else {}
-    for g in node["guardrails"]:
-        if "live" in g:
-            out[g["kpi"]] = g["live"]
-    for child in node["children"]:
-        out.update(_collect(child))
-    return out

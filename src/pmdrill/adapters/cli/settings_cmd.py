@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.table import Table
 
-from pmdrill import settings as settings_mod
-from pmdrill.adapters.cli.output import JsonOpt, console, emit
+from pmdrill.adapters.cli.output import JsonOpt, app_ctx, console, emit
 
 
 def settings(json_: bool = JsonOpt) -> None:
     """Show every setting, its environment variable, value and meaning."""
 
-    def render(rows: list[dict]) -> None:
+    def render(rows: list[dict[str, Any]]) -> None:
         table = Table("setting", "env", "value", "help")
         for r in rows:
             table.add_row(r["name"], r["env"], str(r["value"]), r["help"])
         console.print(table)
 
-    emit(settings_mod.as_table(), json_, render)
+    emit(app_ctx().settings.as_table(), json_, render)

@@ -1,8 +1,4 @@
-"""`pmdrill start`: what `make run` calls — make sure the warehouse exists, then show where to begin.
-
-The web app arrives in a later issue; until then `start` builds the default warehouse if missing and
-prints its summary and the commands to practise with.
-"""
+"""`pmdrill start`: what `make run` calls — make sure the warehouse exists, then show where to begin."""
 
 from __future__ import annotations
 
@@ -13,8 +9,9 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from pmdrill import settings
-from pmdrill.adapters.cli.output import JsonOpt, console, emit, err_console
+from pmdrill.adapters.cli.output import JsonOpt, app_ctx, console, emit, lazy
+
+warehouse = lazy("pmdrill.app.warehouse")
 
 
 def start(
@@ -22,23 +19,7 @@ def start(
     json_: bool = JsonOpt,
 ) -> None:
     """Build the default warehouse if it is missing, then summarise it and list what to practise."""
-    from pmdrill.adapters.duckdb_store import ensure_warehouse, warehouse_info
-
-    path = settings.warehouse_path(scale)
-    if not path.exists():
-        err_console.print(f"Building the {scale or settings.get('scale')} warehouse at {path} (first run) ...")
-    path = ensure_warehouse(scale)
-    info = warehouse_info(path)
-    data: dict[str, Any] = {
-        "warehouse": info,
-        "next": [
-            "pmdrill sql list",
-            "pmdrill metrics tree",
-            "pmdrill case list",
-            "pmdrill experiment list",
-            "pmdrill warehouse calibrate",
-        ],
-    }
+    data = warehouse.start(app_ctx(), scale=scale)
 
     def render(d: dict[str, Any]) -> None:
         w = d["warehouse"]

@@ -10,7 +10,9 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from pmdrill.adapters.cli.output import JsonOpt, console, emit
+from pmdrill.adapters.cli.output import JsonOpt, app_ctx, console, emit, lazy
+
+experiments = lazy("pmdrill.app.experiments")
 
 app = typer.Typer(help="Quantified trade-offs: short-term revenue against long-term value.", no_args_is_help=True)
 
@@ -70,9 +72,7 @@ def paywall(
     json_: bool = JsonOpt,
 ) -> None:
     """Short-term conversion and revenue against completion, referrals and champion-sourced value."""
-    from pmdrill.adapters.experiments_eval import paywall_tradeoff
-
-    data = paywall_tradeoff(horizon_months=horizon_months, overrides={
+    data = experiments.paywall(app_ctx(), horizon_months=horizon_months, overrides={
         "referral_value_usd": referral_value, "champion_rate": champion_rate,
         "enterprise_acv_usd": enterprise_acv, "acv_share": acv_share, "discount_rate": discount_rate})
     emit(data, json_, render)

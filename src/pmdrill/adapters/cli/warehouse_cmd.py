@@ -10,9 +10,10 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pmdrill import settings
-from pmdrill.adapters.cli.output import JsonOpt, console, emit, err_console
-from pmdrill.errors import SettingsError
+from pmdrill.adapters.cli.output import JsonOpt, app_ctx, console, emit, err_console, lazy
+from pmdrill.errors import UsageError
+
+warehouse = lazy("pmdrill.app.warehouse")
 
 app = typer.Typer(help="Build, describe and calibrate the synthetic EdTech warehouse.", no_args_is_help=True)
 
@@ -21,6 +22,15 @@ SeedOpt = typer.Option(None, "--seed", help="Random seed (default: the 'seed' se
 AsOfOpt = typer.Option(None, "--as-of", help="As-of date YYYY-MM-DD: nothing happens after it.")
 OutOpt = typer.Option(None, "--out", help="Where to write the DuckDB file.")
 PathOpt = typer.Option(None, "--path", help="Warehouse file (default: the configured one).")
+
+
+def parse_date(raw: str | None, option: str) -> dt.date | None:
+    if raw is None:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise UsageError(f"{raw!r} is not a date (YYYY-MM-DD)", where=option) from None
 
 
 @app.command()
@@ -32,16 +42,7 @@ def build(
     json_: bool = JsonOpt,
 ) -> None:
     """Generate the warehouse (deterministic for a seed and scale) and write it atomically."""
-    from pmdrill.adapters.duckdb_store import build_warehouse
-
-    scale = scale or settings.get("scale")
-    seed = settings.get("seed") if seed is None else seed
-    raw = as_of or settings.get("as_of")
-    try:
-        as_of_date = dt.date.fromisoformat(raw)
-    except ValueError:
-        raise SettingsError(f"--as-of {raw!r} is not a date (YYYY-MM-DD)") from None
-    target = out or settings.warehouse_path(scale)
+    as_of_date = parse_date(as_of, "--as-of")
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("chunk {task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=err_console, transient=True, disable=json_) as bar:
         task = bar.add_task("generating", total=1)
@@ -49,8 +50,7 @@ def build(
         def report(step: str, done: int, total: int) -> None:
             bar.update(task, description=step, completed=done, total=total)
 
-        info = build_warehouse(target, scale=scale, seed=seed, as_of=as_of_date, progress=report)
-    info.pop("checksums", None)
+        info = warehouse.build(app_ctx(), scale=scale, seed=seed, as_of=as_of_date, out=out, progress=report)
 
     def render(data: dict[str, Any]) -> None:
         console.print(f"built {data['path']}: scale {data['scale']}, seed {data['seed']}, as of {data['as_of']}, "
@@ -65,9 +65,7 @@ def info(
     json_: bool = JsonOpt,
 ) -> None:
     """Show the warehouse's as-of date, seed, scale and row counts."""
-    from pmdrill.adapters.duckdb_store import warehouse_info
-
-    data = warehouse_info(path)
+    data = warehouse.info(app_ctx(), path)
 
     def render(d: dict[str, Any]) -> None:
         console.print(f"{d['path']}\nas of {d['as_of']}, seed {d['seed']}, scale {d['scale']}")
@@ -85,9 +83,7 @@ def calibrate(
     json_: bool = JsonOpt,
 ) -> None:
     """Measure every calibration target and planted effect; status says PASS or FAIL (exit code 0)."""
-    from pmdrill.adapters.duckdb_store import ensure_warehouse, measure_calibration
-
-    rows = measure_calibration(path or ensure_warehouse())
+    rows = warehouse.calibrate(app_ctx(), path)
 
     def render(data: list[dict[str, Any]]) -> None:
         table = Table("id", "quantity", "band", "measured", "status", "source")

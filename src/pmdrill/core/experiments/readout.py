@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pmdrill.core.experiments.catalog import Experiment, Metric
+from pmdrill.core.experiments.definitions import Experiment, Metric
 from pmdrill.core.experiments.stats import ArmStats, Comparison, SrmResult, compare, srm_test
+from pmdrill.errors import StatsError
 
 ALPHA = 0.05
 SRM_ALPHA = 0.001  # the usual SRM threshold: assignment bugs, not chance, produce p-values this small
@@ -127,7 +128,7 @@ def _result(metric: Metric, role: str, arms: Arms | None) -> MetricResult:
         return MetricResult(metric, role, None, "no units in one of the arms")
     try:
         return MetricResult(metric, role, compare(metric.kind, *arms))
-    except (ValueError, ZeroDivisionError) as exc:
+    except (StatsError, ZeroDivisionError) as exc:
         return MetricResult(metric, role, None, str(exc))
 
 
@@ -140,7 +141,7 @@ def _segment_cuts(exp: Experiment, counts: Mapping[str, Mapping[str, Mapping[str
             pair = arms.get(dim, {}).get(value)
             try:
                 primary = compare(exp.primary.kind, *pair) if pair else None
-            except (ValueError, ZeroDivisionError):
+            except (StatsError, ZeroDivisionError):
                 primary = None
             cuts.append(SegmentCut(dim, value, srm, primary))
     return tuple(cuts)

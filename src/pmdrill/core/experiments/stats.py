@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from scipy import stats
 
+from pmdrill.errors import StatsError
+
 Kind = Literal["proportion", "mean", "ratio"]
 KINDS: tuple[str, ...] = ("proportion", "mean", "ratio")
 
@@ -218,13 +220,13 @@ def _relative(m1: float, m2: float, v1: float, v2: float,
 
 
 def compare(kind: str, control: ArmStats, treatment: ArmStats, confidence: float = 0.95) -> Comparison:
-    """Dispatch on the metric kind; an arm too small to test raises ValueError."""
+    """Dispatch on the metric kind; an arm too small to test raises StatsError."""
     if min(control.n, treatment.n) < 2:
-        raise ValueError("each arm needs at least two units")
+        raise StatsError("each arm needs at least two units")
     if kind == "proportion":
         return compare_proportions(control, treatment, confidence)
     if kind == "mean":
         return compare_means(control, treatment, confidence)
     if kind == "ratio":
         return compare_ratios(control, treatment, confidence)
-    raise ValueError(f"unknown metric kind {kind!r}; expected one of {', '.join(KINDS)}")
+    raise StatsError(f"unknown metric kind {kind!r}; expected one of {', '.join(KINDS)}")

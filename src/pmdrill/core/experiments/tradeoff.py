@@ -59,11 +59,6 @@ class Assumptions:
         """Expected, discounted enterprise value one course completer brings as a champion."""
         return self.champion_rate.value * self.enterprise_acv.value * self.acv_share.value * self.discount
 
-    def with_value(self, field_name: str, value: float) -> Assumptions:
-        old: Assumption = getattr(self, field_name)
-        return replace(self, **{field_name: replace(old, value=value, source="flag",
-                                                    how=f"set by {old.flag or 'the user'}")})
-
 
 @dataclass(frozen=True)
 class ArmValue:

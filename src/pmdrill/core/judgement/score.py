@@ -28,6 +28,8 @@ from pmdrill.core.judgement.model import Case, Dimension
 from pmdrill.core.judgement.stance import proposes
 from pmdrill.core.judgement.text import Sentence, split_sentences
 
+# Bump when a score can change for the same answer; recorded with each attempt (see `pmdrill regrade`).
+SCORER_VERSION = "2"
 FRAGMENT_CREDIT = 0.3        # a concept named in a sentence with no verb or decision (a bare list item)
 GENERIC_CREDIT = 0.5         # a generic concept inside a case that has its own concepts
 PER_SENTENCE_CAP = 3         # content concepts one sentence can earn
@@ -244,8 +246,3 @@ class Scorer:
                            "label": f"a final number with its unit, sanity-checked (a plausible answer lies "
                                     f"between {rng['low']:g} and {rng['high']:g} {rng['unit']})"})
         return out[:10]
-
-
-def score_answer(case: Case, answer: str, embedder: Embedder | None = None) -> ScoreResult:
-    """Score one answer (builds a throw-away Scorer; keep a Scorer to score many)."""
-    return Scorer(embedder).score(case, answer)

@@ -15,11 +15,10 @@ import sqlglot
 import yaml
 from sqlglot.errors import ParseError
 
+from pmdrill.core.metrics.kinds import KINDS, SIDES
 from pmdrill.errors import ContentError, NotFoundError
 
 UNITS = ("rate", "count", "usd", "hours", "days", "ratio")
-SIDES = ("learner", "educator", "business")
-KINDS = ("outcome", "input", "guardrail", "vanity")
 DIRECTIONS = ("up", "down", "neutral")  # which way is good; neutral: a mix to read, not to push
 REQUIRED = ("id", "name", "definition", "sql", "trend_sql", "segments", "unit", "side", "kind",
             "direction", "counter_metrics", "vanity_risk", "delta")
@@ -309,13 +308,6 @@ def load_library(extra_dirs: Iterable[Path] = ()) -> Library:
     kpis = [k for path in kpi_files(extra_dirs) for k in parse_file(path)]
     check_references(kpis)
     return Library(tuple(kpis))
-
-
-def load_with_user_kpis() -> Library:
-    """The built-ins plus the user's own KPI files in <home>/kpis (same format, same checks)."""
-    from pmdrill import settings
-
-    return load_library([settings.home() / "kpis"])
 
 
 def format_value(value: float | None, unit: str) -> str:

@@ -266,7 +266,7 @@ def _load_file(text: str, path: str, errors: list[ContentError] | None) -> list[
     return out
 
 
-def _builtin_files() -> list[tuple[str, Traversable]]:
+def builtin_files() -> list[tuple[str, Traversable]]:
     root = resources.files("pmdrill").joinpath("content").joinpath("sql")
     return sorted(((str(f), f) for f in root.iterdir() if f.name.endswith((".yaml", ".yml"))),
                   key=lambda item: item[1].name)
@@ -308,7 +308,7 @@ def _load(files: Iterable[tuple[str, Traversable | Path]], base: Iterable[Questi
 @cache
 def _builtin() -> tuple[Question, ...]:
     # parsed once per process: user folders are re-read on every call, the package bank is not
-    return tuple(_load(_builtin_files(), (), None))
+    return tuple(_load(builtin_files(), (), None))
 
 
 def load_bank(extra_dirs: Iterable[Path] = (), *, errors: list[ContentError] | None = None) -> list[Question]:
@@ -328,7 +328,12 @@ def load_bank(extra_dirs: Iterable[Path] = (), *, errors: list[ContentError] | N
     except ContentError:
         if errors is None:
             raise
-        base = _load(_builtin_files(), (), errors)  # salvage what is valid of a broken package bank
+        base = _load(builtin_files(), (), errors)  # salvage what is valid of a broken package bank
+    return _load(_user_files(Path(d) for d in extra_dirs), base, errors)
+
+
+def extend(base: Iterable[Question], extra_dirs: Iterable[Path], errors: list[ContentError]) -> list[Question]:
+    """``base`` plus the questions of the YAML files in ``extra_dirs``; bad entries go to ``errors``."""
     return _load(_user_files(Path(d) for d in extra_dirs), base, errors)
 
 

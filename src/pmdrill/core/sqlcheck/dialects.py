@@ -12,12 +12,16 @@ from sqlglot import exp
 
 from pmdrill.core.sqlcheck import dialect_rules as r
 from pmdrill.core.sqlcheck.clock import pin_clock
+from pmdrill.core.sqlcheck.dialect_names import CHOICES
 from pmdrill.errors import SqlRefused
+
+__all__ = ["CHOICES", "DIALECTS", "RULES"]
 
 DIALECTS: dict[str, str] = {
     "duckdb": "duckdb", "postgres": "postgres", "postgresql": "postgres", "pg": "postgres",
     "mysql": "mysql", "bigquery": "bigquery",
 }
+# the dialects a candidate may write are dialect_names.CHOICES; the aliases above are accepted too
 
 NodeRule = Callable[[exp.Expression, list[str]], exp.Expression]
 

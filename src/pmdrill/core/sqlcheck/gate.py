@@ -20,7 +20,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, SqlglotError, TokenError
 
-from pmdrill.core.sqlcheck import allowlist, dialects, limits
+from pmdrill.core.sqlcheck import allowlist, dialects, limits, syntax_help
 from pmdrill.core.warehouse import schema
 from pmdrill.errors import SqlRefused, SqlSyntaxError
 
@@ -186,9 +186,10 @@ def _parse_one(sql: str, dialect: str, *, generated: bool = False) -> exp.Expres
         err = e.errors[0] if e.errors else {}
         description = re.sub(r"<Token token_type: [^,]+, text: ([^,]*),.*?>", r"'\1'",
                              str(err.get("description", e)))
-        raise SqlSyntaxError(f"syntax error: {description}",
-                             line=int(err.get("line") or 1), column=int(err.get("col") or 1),
-                             fragment=str(err.get("highlight") or "")) from None
+        said = syntax_help.explain(sql, description, int(err.get("line") or 1), int(err.get("col") or 1),
+                                   str(err.get("highlight") or ""))
+        raise SqlSyntaxError(f"syntax error: {said.message}", line=said.line, column=said.column,
+                             fragment=said.fragment) from None
     except TokenError as e:
         _refuse_statement(sql)
         line, col, fragment = _token_error_position(sql, str(e))

@@ -21,6 +21,9 @@ from pmdrill.core.sqlcheck.compare import Comparison, compare
 from pmdrill.core.sqlcheck.types import HiddenDb, QueryResult, Runner
 from pmdrill.errors import SqlError, SqlRefused, SqlRuntimeError, SqlSyntaxError
 
+# Bump when a verdict can change for the same answer; recorded with each attempt (see `pmdrill regrade`).
+GRADER_VERSION = "2"
+
 
 @dataclass
 class GradeResult:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pmdrill.core.warehouse.catalog import Catalog
+from pmdrill.core.warehouse.courses import Catalog
 from pmdrill.core.warehouse.frames import NULL_ID, NULL_TS, Frame, repeat_ranges
 from pmdrill.core.warehouse.learners import GOALS, day_weights
 from pmdrill.core.warehouse.params import DAY, B, sigmoid

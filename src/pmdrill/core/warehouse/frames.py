@@ -81,14 +81,6 @@ def group_starts(sorted_keys: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
 
 
-def rank_within(sorted_keys: np.ndarray) -> np.ndarray:
-    """0-based position of each row within its run of equal keys (keys sorted)."""
-    n = len(sorted_keys)
-    starts = group_starts(sorted_keys)
-    run_id = np.cumsum(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]) - 1 if n else np.zeros(0, int)
-    return np.arange(n) - starts[run_id]
-
-
 def repeat_ranges(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For counts [2, 0, 3]: owner index [0, 0, 2, 2, 2] and offset [0, 1, 0, 1, 2]."""
     counts = np.asarray(counts, dtype=np.int64)

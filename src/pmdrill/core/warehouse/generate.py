@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 import pyarrow as pa
 
-from pmdrill.core.warehouse import catalog as catalog_mod
+from pmdrill.core.warehouse import courses as catalog_mod
 from pmdrill.core.warehouse import engagement, enrollments, enterprise, events, learners, money
 from pmdrill.core.warehouse.experiments import EXPERIMENTS
 from pmdrill.core.warehouse.frames import NULL_ID, NULL_TS, date, ids, labels, stable_argsort, ts

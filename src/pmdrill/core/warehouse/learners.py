@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pmdrill.core.warehouse.catalog import COUNTRIES, COUNTRY_WEIGHTS
+from pmdrill.core.warehouse.courses import COUNTRIES, COUNTRY_WEIGHTS
 from pmdrill.core.warehouse.frames import NULL_ID, Frame
 from pmdrill.core.warehouse.params import DAY, HISTORY_START, B, day_number
 

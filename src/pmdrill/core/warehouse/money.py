@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pmdrill.core.warehouse.catalog import Catalog
+from pmdrill.core.warehouse.courses import Catalog
 from pmdrill.core.warehouse.enrollments import PAID
 from pmdrill.core.warehouse.frames import NULL_ID, NULL_TS, Frame, group_starts, stable_argsort
 from pmdrill.core.warehouse.params import DAY, B, balanced_bernoulli

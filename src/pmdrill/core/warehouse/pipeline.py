@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from pmdrill.core.warehouse import engagement, enterprise, events, experiments, money, progress, social
-from pmdrill.core.warehouse.catalog import Catalog
+from pmdrill.core.warehouse.courses import Catalog
 from pmdrill.core.warehouse.enrollments import AUDIT, PAID, S_RECOMMENDATION, build_enrollments
 from pmdrill.core.warehouse.experiments import (
     BY_NAME,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from pmdrill.core.warehouse.catalog import Catalog
+from pmdrill.core.warehouse.courses import Catalog
 from pmdrill.core.warehouse.enrollments import AID, AUDIT, ENTERPRISE_T, PAID
 from pmdrill.core.warehouse.frames import NULL_TS, Frame
 from pmdrill.core.warehouse.params import DAY, B, sigmoid

@@ -1,0 +1,146 @@
+"""Recording graded answers: provenance, and the per-question state between showing and answering.
+
+Every face records through ``record``: the attempt is committed before the verdict is returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import math
+from typing import Any
+
+from pmdrill import __version__
+from pmdrill.context import Context
+from pmdrill.core.coach.records import Attempt
+from pmdrill.core.items import Outcome
+
+PENDING = "pending:"
+# a question shown longer ago than this was left and come back to: its time taken is unknown
+_MAX_SESSION = dt.timedelta(hours=3)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def content_hash(*parts: str) -> str:
+    """A short hash of what a question says (its text, reference, rubric), recorded with each attempt.
+
+    Example:
+        >>> content_hash("SELECT 1", "framing") == content_hash("SELECT 1", "framing")
+        True
+    """
+    digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()
+    return digest[:16]
+
+
+# -- what happened between showing a question and answering it ---------------------------------------
+def pending(ctx: Context, item_id: str) -> dict[str, Any]:
+    value = ctx.tracker.get_pref(PENDING + item_id, {})
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def note(ctx: Context, item_id: str, **fields: Any) -> None:
+    """Remember, for the next answer to ``item_id``: when it was first shown, hints seen, the plan."""
+    state = pending(ctx, item_id)
+    state.setdefault("shown_at", now().isoformat())
+    for key, value in fields.items():
+        if key == "hints":
+            state["hints"] = max(int(state.get("hints", 0)), int(value))
+        else:
+            state[key] = value
+    ctx.tracker.set_pref(PENDING + item_id, state)
+
+
+def seconds_since_shown(state: dict[str, Any], at: dt.datetime) -> float | None:
+    raw = state.get("shown_at")
+    if not raw:
+        return None
+    try:
+        shown = dt.datetime.fromisoformat(str(raw))
+    except ValueError:
+        return None
+    taken = at - shown
+    return taken.total_seconds() if dt.timedelta(0) <= taken <= _MAX_SESSION else None
+
+
+# -- provenance --------------------------------------------------------------------------------------
+def provenance(ctx: Context, *, kind: str, question_hash: str, uses_warehouse: bool) -> dict[str, Any]:
+    """What produced a verdict: pmdrill, the grader or scorer version, the question's content, the data."""
+    if kind == "sql":
+        from pmdrill.core.sqlcheck.grade import GRADER_VERSION as version
+    else:
+        from pmdrill.core.judgement.score import SCORER_VERSION as version
+    out: dict[str, Any] = {"pmdrill": __version__, "judge": f"{'grader' if kind == 'sql' else 'scorer'}-{version}",
+                           "content_hash": question_hash}
+    if uses_warehouse:
+        out["warehouse"] = ctx.memo("warehouse_meta", lambda: _warehouse_meta(ctx))
+    return out
+
+
+def _warehouse_meta(ctx: Context) -> dict[str, Any]:
+    from pmdrill.adapters.duckdb_store import open_warehouse, read_meta
+    from pmdrill.errors import WarehouseError
+
+    con = open_warehouse(ctx.warehouse())
+    try:
+        meta = read_meta(con)
+    except WarehouseError:  # a file pmdrill did not build: say so rather than guess
+        return {"seed": None, "scale": None, "as_of": ctx.as_of.isoformat(), "generator_version": None}
+    finally:
+        con.close()
+    return {"seed": int(meta.get("seed", 0)), "scale": meta.get("scale"), "as_of": meta.get("as_of"),
+            "generator_version": int(meta.get("generator_version", 0))}
+
+
+# -- recording ---------------------------------------------------------------------------------------
+def plain(value: Any) -> Any:
+    """``value`` as JSON-safe data (a verdict's counterexample holds dates, decimals and tuples).
+
+    Example:
+        >>> plain({"d": dt.date(2026, 5, 1), "rows": [(1, 2.5)], "nan": float("nan")})
+        {'d': '2026-05-01', 'rows': [[1, 2.5]], 'nan': None}
+    """
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [plain(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    item = getattr(value, "item", None)  # numpy scalars
+    if callable(item):
+        return plain(item())
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return plain(to_dict())
+    return str(value)
+
+
+def record(ctx: Context, outcome: Outcome, *, answer: str, dialect: str | None = None,
+           hints_used: int = 0, seconds: float | None = None, prompt_text: str | None = None,
+           mock_id: str | None = None, source: str | None = None,
+           question_hash: str = "", submitted_at: dt.datetime | None = None) -> Attempt:
+    """Append one attempt (committed when this returns). The review cards catch up with it the next time
+    they are read (``coach.catch_up_reviews``), so recording stays cheap and a crash loses nothing."""
+    attempt = Attempt(
+        item_id=outcome.item_id, kind=outcome.kind, title=outcome.title, answer=answer,
+        passed=outcome.passed, score=round(outcome.score, 2), submitted_at=submitted_at or now(),
+        dimensions=dict(outcome.dimensions), flags=plain([f.to_dict() for f in outcome.flags]),
+        topics=list(outcome.topics), dialect=dialect, hints_used=hints_used, seconds=seconds,
+        mock_id=mock_id, source=source or ctx.face, prompt_text=prompt_text,
+        provenance=provenance(ctx, kind=outcome.kind, question_hash=question_hash,
+                              uses_warehouse=outcome.kind == "sql"),
+        detail=plain(outcome.detail), user=ctx.user)
+    saved = ctx.tracker.record(attempt)
+    ctx.tracker.set_pref(PENDING + outcome.item_id, None)
+    return saved
