@@ -119,6 +119,7 @@ def score(ctx: Context, cid: str | None, answer: str, *, prompt: str | None = No
         taken = seconds if seconds is not None else records.seconds_since_shown(state, at)
         attempt = records.record(ctx, outcome, answer=answer, hints_used=int(state.get("hints", 0)), seconds=taken,
                                  prompt_text=prompt, mock_id=mock_id, source=source,
-                                 question_hash=records.content_hash(c.prompt, c.model_answer), submitted_at=at)
+                                 question_hash=records.content_hash(c.prompt, c.model_answer), submitted_at=at,
+                                 had_pending=bool(state))
         out.attempt_id = attempt.id
     return out

@@ -100,7 +100,7 @@ def review_list(ctx: Context, *, limit: int | None = None) -> dict[str, Any]:
 
 def _recent(ctx: Context) -> dict[str, dt.datetime]:
     out: dict[str, dt.datetime] = {}
-    for a in ctx.tracker.attempts():
+    for a in ctx.tracker.attempts(light=True):
         out[a.item_id] = a.submitted_at
     return out
 
@@ -110,7 +110,7 @@ def item_states(ctx: Context, kind: str | None = None) -> dict[str, dict[str, An
     if not ctx.tracker.count():
         return {}
     out: dict[str, dict[str, Any]] = {}
-    for a in ctx.tracker.attempts(kind=kind):
+    for a in ctx.tracker.attempts(kind=kind, light=True):
         state = out.setdefault(a.item_id, {"status": "attempted", "due": False})
         if a.passed:
             state["status"] = "solved"
@@ -125,7 +125,7 @@ def item_states(ctx: Context, kind: str | None = None) -> dict[str, dict[str, An
 # -- progress --------------------------------------------------------------------------------------
 def progress(ctx: Context) -> dict[str, Any]:
     """Scores per dimension and topic over time, SQL accuracy by topic, the weakest areas, streaks."""
-    attempts = ctx.tracker.attempts()
+    attempts = ctx.tracker.attempts(light=True)
     topics = sorted({t for c in practice_catalog(ctx) if c.kind == "sql" for t in c.topics})
     data = progress_mod.progress(attempts, today=today(), sql_topics=topics)
     for d in data["dimensions"].values():
@@ -188,7 +188,7 @@ def plan(ctx: Context, *, interview_date: dt.date | None = None, hours_per_day: 
     reviews = review.schedule(cards, today=start, until=until, interview_date=interview,
                               desired_retention=ctx.settings.desired_retention)
     catalog = practice_catalog(ctx)
-    attempts = tracker.attempts()
+    attempts = tracker.attempts(light=True)
     attempted = Counter(a.item_id for a in attempts if not is_adhoc(a.item_id))
     topics = sorted({t for c in catalog if c.kind == "sql" for t in c.topics})
     prog = progress_mod.progress(attempts, today=start, sql_topics=topics)

@@ -47,7 +47,7 @@ def rebuild_reviews(ctx: Context) -> int:
     """Replay the whole history onto fresh review cards (after an import added older attempts)."""
     from pmdrill.app.coach import practice_catalog
 
-    attempts = ctx.tracker.attempts()
+    attempts = ctx.tracker.attempts(light=True)  # reasons come from the flags, kept in a light listing
     minutes = {c.id: float(c.minutes) for c in practice_catalog(ctx)}
     cards = review.apply({}, attempts, desired_retention=ctx.settings.desired_retention,
                          expected_minutes=lambda iid: minutes.get(iid, 12.0))

@@ -36,7 +36,7 @@ def _skills(ctx: Context) -> dict[str, float | None]:
 
 def _recent(ctx: Context) -> set[str]:
     since = records.now() - dt.timedelta(days=RECENT_DAYS)
-    return {a.item_id for a in ctx.tracker.attempts(since=since)}
+    return {a.item_id for a in ctx.tracker.attempts(since=since, light=True)}
 
 
 def questions_for(ctx: Context, *, seed: int, focus: str = "mixed", minutes: int = 45) -> list[MockQuestion]:

@@ -129,9 +129,11 @@ def plain(value: Any) -> Any:
 def record(ctx: Context, outcome: Outcome, *, answer: str, dialect: str | None = None,
            hints_used: int = 0, seconds: float | None = None, prompt_text: str | None = None,
            mock_id: str | None = None, source: str | None = None,
-           question_hash: str = "", submitted_at: dt.datetime | None = None) -> Attempt:
+           question_hash: str = "", submitted_at: dt.datetime | None = None, had_pending: bool = True) -> Attempt:
     """Append one attempt (committed when this returns). The review cards catch up with it the next time
-    they are read (``coach.catch_up_reviews``), so recording stays cheap and a crash loses nothing."""
+    they are read (``coach.catch_up_reviews``), so recording stays cheap and a crash loses nothing.
+    The question's pending state (``note``) is cleared in the same transaction unless ``had_pending``
+    says there was none."""
     attempt = Attempt(
         item_id=outcome.item_id, kind=outcome.kind, title=outcome.title, answer=answer,
         passed=outcome.passed, score=round(outcome.score, 2), submitted_at=submitted_at or now(),
@@ -141,6 +143,4 @@ def record(ctx: Context, outcome: Outcome, *, answer: str, dialect: str | None =
         provenance=provenance(ctx, kind=outcome.kind, question_hash=question_hash,
                               uses_warehouse=outcome.kind == "sql"),
         detail=plain(outcome.detail), user=ctx.user)
-    saved = ctx.tracker.record(attempt)
-    ctx.tracker.set_pref(PENDING + outcome.item_id, None)
-    return saved
+    return ctx.tracker.record(attempt, clear_pref=PENDING + outcome.item_id if had_pending else None)

@@ -184,7 +184,8 @@ def check(ctx: Context, qid: str | None, answer: str, *, reference: str | None =
         taken = seconds if seconds is not None else records.seconds_since_shown(state, at)
         attempt = records.record(ctx, outcome, answer=answer, dialect=dialect,
                                  hints_used=int(state.get("hints", 0)), seconds=taken, prompt_text=reference,
-                                 mock_id=mock_id, source=source, question_hash=qhash, submitted_at=at)
+                                 mock_id=mock_id, source=source, question_hash=qhash, submitted_at=at,
+                                 had_pending=bool(state))
         out.attempt_id = attempt.id
     return out
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, Text, cast, select, type_coerce
+from sqlalchemy import ColumnElement, Connection, Select, Text, cast, literal_column, select, type_coerce
 
 from pmdrill.adapters.tracker.models import ATTEMPTS, MOCKS
 from pmdrill.core.coach.records import Attempt, MockQuestion, MockRecord
@@ -23,6 +23,8 @@ ATTEMPT_FIELDS = tuple(f.name for f in fields(Attempt))
 MOCK_FIELDS = tuple(f.name for f in fields(MockRecord))
 MOCK_COLUMNS = tuple(MOCKS.c[name] for name in MOCK_FIELDS)
 _JSON_FIELDS = ("dimensions", "flags", "topics", "provenance", "detail")
+# what a light listing leaves out (the bulky text: answers, full verdicts), with what it puts instead
+_HEAVY: dict[str, str] = {"answer": "''", "prompt_text": "NULL", "provenance": "'{}'", "detail": "'{}'"}
 
 
 class AttemptReader:
@@ -30,12 +32,15 @@ class AttemptReader:
 
     def __init__(self, dialect: str) -> None:
         self.columns = tuple(_column(name, dialect) for name in ATTEMPT_FIELDS)
+        self.light_columns = tuple(literal_column(_HEAVY[name]).label(name) if name in _HEAVY else column
+                                   for name, column in zip(ATTEMPT_FIELDS, self.columns, strict=True))
         self._json = tuple(ATTEMPT_FIELDS.index(name) for name in _JSON_FIELDS)
         # SQLite hands back its stored text; fromisoformat (in C) beats SQLAlchemy's regex parse per row
         self._text_time = ATTEMPT_FIELDS.index("submitted_at") if dialect == "sqlite" else None
 
-    def select(self) -> Select[Any]:
-        return select(*self.columns)
+    def select(self, *, light: bool = False) -> Select[Any]:
+        """All columns; or, ``light``, all but the answers and full verdicts (for progress and plans)."""
+        return select(*(self.light_columns if light else self.columns))
 
     def fetch(self, conn: Connection, query: Select[Any]) -> list[Attempt]:
         """Run ``query`` (built from ``select()``) and convert its rows."""

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Engine,
     Select,
     Table,
+    delete,
     func,
     insert,
     select,
@@ -139,25 +140,28 @@ class Tracker:
 
     # attempts
 
-    def record(self, attempt: Attempt) -> Attempt:
+    def record(self, attempt: Attempt, *, clear_pref: str | None = None) -> Attempt:
         """Append ``attempt``, committed, and return it as stored: with its id, a uid and the time in UTC.
 
         An empty uid gets a uuid4 hex. An attempt left at the default user ("local") is the tracker's user's.
+        ``clear_pref`` deletes that preference in the same transaction (the state the answer consumed).
         """
         stored = replace(attempt, uid=attempt.uid or uuid.uuid4().hex, user=self._owner(attempt.user),
                          submitted_at=_utc(attempt.submitted_at, "submitted_at"), score=float(attempt.score),
                          seconds=None if attempt.seconds is None else float(attempt.seconds))
         with self._writing(stored.user) as conn:
             new_id = _new_id(conn.execute(insert(ATTEMPTS), attempt_values(stored)))
+            if clear_pref is not None:
+                conn.execute(delete(PREFS).where(PREFS.c.user == stored.user, PREFS.c.key == clear_pref))
         return replace(stored, id=new_id)
 
     def attempts(self, *, user: str | None = None, item_id: str | None = None, kind: str | None = None,
                  since: dt.datetime | None = None, mock_id: str | None = None, limit: int | None = None,
-                 newest_first: bool = False, after_id: int | None = None) -> list[Attempt]:
+                 newest_first: bool = False, after_id: int | None = None, light: bool = False) -> list[Attempt]:
         """The user's attempts in time order (``since`` inclusive; ``after_id``: only rows with a larger id);
-        ``limit`` counts from the chosen end."""
+        ``limit`` counts from the chosen end. ``light`` leaves out the answers and full verdicts (empty)."""
         c = ATTEMPTS.c
-        query = self._reader.select().where(c.user == (user or self.user))
+        query = self._reader.select(light=light).where(c.user == (user or self.user))
         for column, wanted in ((c.item_id, item_id), (c.kind, kind), (c.mock_id, mock_id)):
             if wanted is not None:
                 query = query.where(column == wanted)

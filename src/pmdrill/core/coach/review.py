@@ -101,42 +101,50 @@ def apply(cards: dict[str, dict[str, Any]], attempts: Iterable[Attempt], *, desi
     out = {key: dict(state) for key, state in cards.items()}
     sched = _scheduler(desired_retention)
     minutes_of = expected_minutes or (lambda _item: DEFAULT_MINUTES)
+    # the cards under review stay fsrs Cards until the end: converting each to and from its dict at every
+    # review was most of the time of replaying a long history
+    live: dict[str, tuple[Card, dt.datetime]] = {}
     for attempt in sorted(attempts, key=lambda a: _utc(a.submitted_at)):
         when = _utc(attempt.submitted_at)
         if not is_adhoc(attempt.item_id):
             first_try = attempt.item_id not in out
             rating, reason = rate(attempt, expected_minutes=minutes_of(attempt.item_id), first_try=first_try)
-            _review(out, attempt.item_id, "item", rating, when, sched, title=attempt.title,
+            _review(out, live, attempt.item_id, "item", rating, when, sched, title=attempt.title,
                     reason=_item_reason(attempt) or reason, score=attempt.score)
         for name, score in attempt.dimensions.items():
             if name in TITLES:
-                _review(out, f"dim:{name}", "skill", rate_dimension(score), when, sched, title=TITLES[name],
+                _review(out, live, f"dim:{name}", "skill", rate_dimension(score), when, sched, title=TITLES[name],
                         reason=f"{score:.0f}/100 on {attempt.title}", score=score)
         if attempt.kind == "sql":
             for topic in dict.fromkeys(attempt.topics):
                 verdict = "right" if attempt.passed else "wrong"
-                _review(out, f"topic:{topic}", "skill", GOOD if attempt.passed else AGAIN, when, sched,
+                _review(out, live, f"topic:{topic}", "skill", GOOD if attempt.passed else AGAIN, when, sched,
                         title=f"SQL {topic}", reason=f"{verdict} on {attempt.title}",
                         score=100.0 if attempt.passed else 0.0)
+    for key, (card, when) in live.items():
+        out[key].update(card.to_dict())
+        out[key]["last_reviewed"] = when.isoformat()
     return out
 
 
-def _review(out: dict[str, dict[str, Any]], key: str, kind: str, rating: int, when: dt.datetime,
-            sched: Scheduler, *, title: str, reason: str, score: float) -> None:
+def _review(out: dict[str, dict[str, Any]], live: dict[str, tuple[Card, dt.datetime]], key: str, kind: str,
+            rating: int, when: dt.datetime, sched: Scheduler, *, title: str, reason: str, score: float) -> None:
     state = out.get(key)
+    held = live.get(key)
     if state is None:
         card = Card(card_id=card_id(key), due=when)
         reviews = lapses = 0
     else:
-        last = _parse(state.get("last_reviewed"))
+        last = held[1] if held is not None else _parse(state.get("last_reviewed"))
         if last is not None and when < last:
             return
-        card = _to_card(state)
+        card = held[0] if held is not None else _to_card(state)
         reviews, lapses = int(state.get("reviews", 0)), int(state.get("lapses", 0))
     reviewed, _log = sched.review_card(card, Rating(rating), when)
-    new: dict[str, Any] = dict(reviewed.to_dict())
-    new.update(kind=kind, title=title, last_rating=rating, last_reviewed=when.isoformat(),
-               last_why=reason[:REASON_CHARS], last_score=round(float(score), 1), reviews=reviews + 1,
+    live[key] = (reviewed, when)
+    new: dict[str, Any] = state if state is not None else {}
+    new.update(kind=kind, title=title, last_rating=rating, last_why=reason[:REASON_CHARS],
+               last_score=round(float(score), 1), reviews=reviews + 1,
                # a lapse is forgetting something once learnt, as in Anki: a first failure is not one
                lapses=lapses + (1 if rating == AGAIN and reviews > 0 else 0))
     out[key] = new
