@@ -87,7 +87,7 @@ def check_answer_text(text: str, where: str) -> str:
 
 def score(ctx: Context, cid: str | None, answer: str, *, prompt: str | None = None, use_llm: bool = False,
           record: bool | None = None, mock_id: str | None = None, seconds: float | None = None,
-          source: str | None = None, where: str = "answer") -> CaseScore:
+          source: str | None = None, where: str = "answer", timed: bool = True) -> CaseScore:
     """Score ``answer``: dimensions, a 0-100 score, red flags with the sentence that raised them."""
     if (cid is None) == (prompt is None):
         raise UsageError("give either a question ID or --prompt TEXT")
@@ -116,7 +116,7 @@ def score(ctx: Context, cid: str | None, answer: str, *, prompt: str | None = No
     if recording:
         state = records.pending(ctx, iid)
         at = records.now()
-        taken = seconds if seconds is not None else records.seconds_since_shown(state, at)
+        taken = seconds if seconds is not None or not timed else records.seconds_since_shown(state, at)
         attempt = records.record(ctx, outcome, answer=answer, hints_used=int(state.get("hints", 0)), seconds=taken,
                                  prompt_text=prompt, mock_id=mock_id, source=source,
                                  question_hash=records.content_hash(c.prompt, c.model_answer), submitted_at=at,

@@ -110,7 +110,8 @@ def question_view(ctx: Context, q: MockQuestion) -> dict[str, Any]:
 
 def answer(ctx: Context, mock: MockRecord, question_id: str, text: str, *, seconds: float | None,
            plan: str | None = None) -> dict[str, Any]:
-    """Grade and record one answer of the round (committed before this returns)."""
+    """Grade and record one answer of the round (committed before this returns); ``seconds`` None means
+    the time was not measured (graded from files)."""
     if mock.status != "running":
         raise UsageError(f"mock {mock.uid} is {mock.status}; start a new one with `pmdrill mock start`")
     q = next((x for x in mock.questions if x.id == question_id), None)
@@ -119,9 +120,11 @@ def answer(ctx: Context, mock: MockRecord, question_id: str, text: str, *, secon
     if q.kind == "sql":
         if plan and plan.strip():
             sql_practice.logic(ctx, q.id, plan)
-        result = sql_practice.check(ctx, q.id, text, record=True, mock_id=mock.uid, seconds=seconds, source="mock")
+        result = sql_practice.check(ctx, q.id, text, record=True, mock_id=mock.uid, seconds=seconds, source="mock",
+                                    timed=seconds is not None)
         return result.to_dict()
-    scored = case_practice.score(ctx, q.id, text, record=True, mock_id=mock.uid, seconds=seconds, source="mock")
+    scored = case_practice.score(ctx, q.id, text, record=True, mock_id=mock.uid, seconds=seconds, source="mock",
+                                 timed=seconds is not None)
     return scored.to_dict()
 
 

@@ -147,8 +147,12 @@ def outcome_of(result: GradeResult, *, iid: str, title: str, topics: tuple[str, 
 
 def check(ctx: Context, qid: str | None, answer: str, *, reference: str | None = None, dialect: str = "duckdb",
           engine: str = "duckdb", url: str | None = None, record: bool | None = None,
-          mock_id: str | None = None, seconds: float | None = None, source: str | None = None) -> SqlCheck:
-    """Grade ``answer`` against a bank question or an ad-hoc reference, and record the attempt."""
+          mock_id: str | None = None, seconds: float | None = None, source: str | None = None,
+          timed: bool = True) -> SqlCheck:
+    """Grade ``answer`` against a bank question or an ad-hoc reference, and record the attempt.
+
+    The time taken is ``seconds``, else the time since the question was shown; ``timed=False`` records
+    none (answers graded from files)."""
     check_dialect(dialect)
     if engine not in ENGINES:
         raise UsageError(f"engine {engine!r} is not one of {', '.join(ENGINES)}", where="--engine")
@@ -178,10 +182,12 @@ def check(ctx: Context, qid: str | None, answer: str, *, reference: str | None =
     outcome = outcome_of(result, iid=iid, title=title, topics=topics,
                          plan_share_=float(share) if share is not None else None)
     plan = {"text": state["plan"], "confirmed_share": share} if state.get("plan") else None
+    if plan is not None:
+        outcome.detail["plan"] = plan  # the debrief quotes what the candidate said the query does
     out = SqlCheck(result, outcome, plan=plan)
     if _recording(ctx, record):
         at = records.now()
-        taken = seconds if seconds is not None else records.seconds_since_shown(state, at)
+        taken = seconds if seconds is not None or not timed else records.seconds_since_shown(state, at)
         attempt = records.record(ctx, outcome, answer=answer, dialect=dialect,
                                  hints_used=int(state.get("hints", 0)), seconds=taken, prompt_text=reference,
                                  mock_id=mock_id, source=source, question_hash=qhash, submitted_at=at,

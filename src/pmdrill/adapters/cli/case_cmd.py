@@ -8,9 +8,18 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.table import Table
 
-from pmdrill.adapters.cli.output import JsonOpt, NoRecordOpt, app_ctx, console, emit, lazy, read_text
+from pmdrill.adapters.cli.output import (
+    JsonOpt,
+    NoRecordOpt,
+    Table,
+    app_ctx,
+    console,
+    emit,
+    esc,
+    lazy,
+    read_text,
+)
 from pmdrill.core.judgement.model import KINDS
 
 case_practice = lazy("pmdrill.app.case_practice")
@@ -30,7 +39,7 @@ def list_(kind: str = typer.Option(None, "--kind", help=f"Only this kind: {', '.
         for r in items:
             table.add_row(r["id"], r["kind"], str(r["difficulty"]), r["title"], r["status"] + (" · due" if r["due"] else ""))
         console.print(table)
-        console.print(f"{len(items)} questions. Show one with: pmdrill case show ID")
+        console.print(f"{esc(len(items))} questions. Show one with: pmdrill case show ID")
 
     emit(rows, json_, render)
 
@@ -44,21 +53,21 @@ def show(case_id: str = typer.Argument(..., metavar="ID"),
     data = case_practice.show(app_ctx(), case_id, model_answer=model_answer)
 
     def render(d: dict[str, Any]) -> None:
-        console.print(f"[bold]{d['title']}[/] ({d['id']}, {d['kind']}, difficulty {d['difficulty']})\n")
-        console.print(d["prompt"].strip() + "\n")
-        console.print("Scored on: " + ", ".join(f"{r['title']} (x{r['weight']:g})" for r in d["rubric"]))
+        console.print(f"[bold]{esc(d['title'])}[/] ({esc(d['id'])}, {esc(d['kind'])}, difficulty {esc(d['difficulty'])})\n")
+        console.print(d["prompt"].strip() + "\n", markup=False)
+        console.print("Scored on: " + ", ".join(f"{esc(r['title'])} (x{r['weight']:g})" for r in d["rubric"]))
         console.print(f"Pass mark: {d['pass_mark']:g}/100")
         if d.get("model_answer"):
-            console.print("\n[bold]Model answer[/]\n" + d["model_answer"].strip())
+            console.print("\n[bold]Model answer[/]\n" + esc(d["model_answer"].strip()))
             for m in d["common_mistakes"]:
-                console.print(f"  - mistake: {m}")
+                console.print(f"  - mistake: {esc(m)}")
             for e in d["evidence"]:
-                console.print(f"\n[bold]Evidence[/] ({e['experiment'] or 'warehouse'}): {e['note']}")
+                console.print(f"\n[bold]Evidence[/] ({esc(e['experiment'] or 'warehouse')}): {esc(e['note'])}")
                 if e["sql"]:
-                    console.print(e["sql"].rstrip())
+                    console.print(e["sql"].rstrip(), markup=False)
         else:
             console.print("Score an answer with: pmdrill case score "
-                          f"{d['id']} --answer FILE  (add --model-answer to see one)")
+                          f"{esc(d['id'])} --answer FILE  (add --model-answer to see one)")
 
     emit(data, json_, render)
 
@@ -74,19 +83,19 @@ def render_score(d: dict[str, Any]) -> None:
     if d.get("estimate"):
         e = d["estimate"]
         rng = e["range"]
-        console.print(f"Final number read: {e['value']} ({e['text']!r}); plausible range "
-                      f"{rng['low']:g}-{rng['high']:g} {rng['unit']}: {'inside' if e['in_range'] else 'outside'}")
+        console.print(f"Final number read: {esc(e['value'])} ({esc(repr(e['text']))}); plausible range "
+                      f"{rng['low']:g}-{rng['high']:g} {esc(rng['unit'])}: {esc('inside' if e['in_range'] else 'outside')}")
     for f in d["red_flags"]:
-        console.print(f"[red]red flag[/] {f['code']} (-{f['penalty']:g}): {f['message']}\n    \"{f['evidence']}\"")
+        console.print(f"[red]red flag[/] {esc(f['code'])} (-{f['penalty']:g}): {esc(f['message'])}\n    \"{esc(f['evidence'])}\"")
     if d["missing"]:
         console.print("[bold]A strong answer would add:[/]")
         for m in d["missing"]:
-            console.print(f"  - {m['label']} ({m['dimension']})")
+            console.print(f"  - {esc(m['label'])} ({esc(m['dimension'])})")
     if d.get("llm"):
         v = d["llm"]
-        console.print(f"[bold]LLM judge[/] ({v['model']}): {v['score']:.0f}/100 {v['verdict']}")
+        console.print(f"[bold]LLM judge[/] ({esc(v['model'])}): {v['score']:.0f}/100 {esc(v['verdict'])}")
         for g in v["gaps"]:
-            console.print(f"  - gap: {g}")
+            console.print(f"  - gap: {esc(g)}")
 
 
 @app.command("score")

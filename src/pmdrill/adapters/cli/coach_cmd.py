@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
 
-from pmdrill.adapters.cli.output import JsonOpt, app_ctx, console, emit, lazy
+from pmdrill.adapters.cli.output import JsonOpt, Table, app_ctx, console, emit, esc, lazy
 from pmdrill.adapters.cli.warehouse_cmd import parse_date
 
 coach = lazy("pmdrill.app.coach")
@@ -36,9 +35,9 @@ def review(next_: bool = typer.Option(False, "--next", help="Serve the next item
                 console.print("Nothing is due today. `pmdrill today` shows the plan's tasks.")
                 return
             i, q = d["item"], d["question"]
-            console.print(f"[bold]{i['title']}[/] ({i['id']}): {i['why']}\n")
+            console.print(f"[bold]{esc(i['title'])}[/] ({esc(i['id'])}): {esc(i['why'])}\n")
             console.print(q.get("prompt") or q.get("framing", ""), markup=False)
-            console.print(f"\nAnswer with: {q['answer_with']}")
+            console.print(f"\nAnswer with: {esc(q['answer_with'])}")
 
         emit(out, json_, render_next)
         return
@@ -51,7 +50,7 @@ def review(next_: bool = typer.Option(False, "--next", help="Serve the next item
         for r in d["items"]:
             table.add_row(r["id"], r["kind"], r["due"], r["why"])
         console.print(table)
-        console.print(f"{d['count']} due. The next one: pmdrill review --next")
+        console.print(f"{esc(d['count'])} due. The next one: pmdrill review --next")
 
     emit(data, json_, render)
 
@@ -62,8 +61,8 @@ def progress(json_: bool = JsonOpt) -> None:
 
     def render(d: dict[str, Any]) -> None:
         s = d["streak"]
-        console.print(f"[bold]{d['attempts']} attempts[/] · practice streak {s['current']} days "
-                      f"(longest {s['longest']}, {s['days_practised']} days in all)")
+        console.print(f"[bold]{esc(d['attempts'])} attempts[/] · practice streak {esc(s['current'])} days "
+                      f"(longest {esc(s['longest'])}, {esc(s['days_practised'])} days in all)")
         table = Table("dimension", "latest", "trend", "scores")
         for name, dim in d["dimensions"].items():
             latest = "-" if dim["latest"] is None else f"{dim['latest']:.0f}"
@@ -76,9 +75,9 @@ def progress(json_: bool = JsonOpt) -> None:
                 topics.add_row(name, str(t["attempts"]), str(t["correct"]), acc)
             console.print(topics)
         if d["weakest"]:
-            console.print("[bold]Weakest:[/] " + ", ".join(d["weakest"]))
+            console.print("[bold]Weakest:[/] " + esc(", ".join(d["weakest"])))
         if d.get("untested"):
-            console.print("[dim]Not practised yet: " + ", ".join(d["untested"]) + "[/]")
+            console.print("[dim]Not practised yet: " + esc(", ".join(d["untested"])) + "[/]")
 
     emit(data, json_, render)
 
@@ -98,19 +97,19 @@ def plan(interview_date: str | None = typer.Option(None, "--interview-date", hel
 
     def render(d: dict[str, Any]) -> None:
         until = f"to the interview on {d['interview_date']}" if d["interview_date"] else "for the next 30 days"
-        console.print(f"[bold]Plan {until}[/] · {d['hours_per_day']:g} h a day"
-                      + (f" · rest on {', '.join(d['rest_days'])}" if d["rest_days"] else ""))
+        console.print(f"[bold]Plan {esc(until)}[/] · {d['hours_per_day']:g} h a day"
+                      + (f" · rest on {esc(', '.join(d['rest_days']))}" if d["rest_days"] else ""))
         if d["weakest"]:
-            console.print("Weighted toward: " + ", ".join(d["weakest"]))
+            console.print("Weighted toward: " + esc(", ".join(d["weakest"])))
         for day in d["days"]:
             if not day["tasks"]:
-                console.print(f"[dim]{day['date']}  rest[/]")
+                console.print(f"[dim]{esc(day['date'])}  rest[/]")
                 continue
-            console.print(f"[bold]{day['date']}[/]  {day['minutes']} min")
+            console.print(f"[bold]{esc(day['date'])}[/]  {esc(day['minutes'])} min")
             for t in day["tasks"]:
-                console.print(f"    {t['minutes']:>3} min  {t['title']}  [dim]({t['id']}; {t['why']})[/]")
+                console.print(f"    {t['minutes']:>3} min  {esc(t['title'])}  [dim]({esc(t['id'])}; {esc(t['why'])})[/]")
         for f in d["files"]:
-            console.print(f"wrote {f}")
+            console.print(f"wrote {esc(f)}")
 
     emit(data, json_, render)
 
@@ -120,15 +119,15 @@ def today(json_: bool = JsonOpt) -> None:
     data = coach.today_view(app_ctx())
 
     def render(d: dict[str, Any]) -> None:
-        console.print(f"[bold]Today, {d['date']}[/]" + (f" · interview on {d['interview_date']}"
+        console.print(f"[bold]Today, {esc(d['date'])}[/]" + (f" · interview on {esc(d['interview_date'])}"
                                                          if d["interview_date"] else ""))
         if d["tasks"]:
             for t in d["tasks"]:
-                console.print(f"  [ ] {t['title']} ({t['minutes']} min) [dim]{t['id']} · {t['why']}[/]")
+                console.print(f"  [ ] {esc(t['title'])} ({esc(t['minutes'])} min) [dim]{esc(t['id'])} · {esc(t['why'])}[/]")
         else:
             console.print("  A rest day (or nothing planned): `pmdrill plan` shows the days ahead.")
         if d["due"]:
-            console.print(f"[bold]Due for review[/] ({len(d['due'])}): " + ", ".join(r["id"] for r in d["due"][:5]))
+            console.print(f"[bold]Due for review[/] ({esc(len(d['due']))}): " + esc(", ".join(r["id"] for r in d["due"][:5])))
         if d["last_debrief"]:
             console.print(f"\n{d['last_debrief']['summary']}", markup=False)
 

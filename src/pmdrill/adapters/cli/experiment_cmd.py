@@ -9,9 +9,8 @@ import math
 from typing import Any
 
 import typer
-from rich.table import Table
 
-from pmdrill.adapters.cli.output import JsonOpt, app_ctx, console, emit, lazy
+from pmdrill.adapters.cli.output import JsonOpt, Table, app_ctx, console, emit, esc, lazy
 
 experiments = lazy("pmdrill.app.experiments")
 
@@ -55,9 +54,9 @@ def _maybe(x: float | None, fmt: str) -> str:
 
 def render_readout(data: dict[str, Any]) -> None:
     """The human view of a read-out: metrics table, segments table, then the sentences."""
-    console.print(f"[bold]{data['title']}[/] ({data['experiment']}, unit: {data['unit']})")
+    console.print(f"[bold]{esc(data['title'])}[/] ({esc(data['experiment'])}, unit: {esc(data['unit'])})")
     srm = data["srm"]
-    console.print("Assignments: " + ", ".join(f"{k} {v:,}" for k, v in srm["counts"].items())
+    console.print("Assignments: " + ", ".join(f"{esc(k)} {v:,}" for k, v in srm["counts"].items())
                   + f"  (SRM chi2 {srm['chi2']:.2f}, p {srm['p_value']:.2g})")
     table = Table("role", "metric", "control", "treatment", "lift [95% CI]", "p", "verdict")
     for m in [data["primary"], *data["guardrails"]]:
@@ -76,7 +75,7 @@ def render_readout(data: dict[str, Any]) -> None:
         console.print(seg)
     console.print("[bold]Read-out[/]")
     for line in data["readout"]:
-        console.print(f"  {line}")
+        console.print(f"  {esc(line)}")
 
 
 @app.command("analyze")

@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
 
-from pmdrill.adapters.cli.output import JsonOpt, app_ctx, console, emit, lazy
+from pmdrill.adapters.cli.output import JsonOpt, Table, app_ctx, console, emit, esc, lazy
 from pmdrill.adapters.cli.warehouse_cmd import parse_date
 
 history = lazy("pmdrill.app.history")
@@ -21,7 +20,7 @@ def export(out: Path = _OutOpt, json_: bool = JsonOpt) -> None:
     """Write every attempt, mock and preference to one JSON file (lossless; import it anywhere)."""
     data = history.export(app_ctx(), out)
     emit(data, json_, lambda d: console.print(f"wrote {d['attempts']:,} attempts and {d['mocks']:,} mocks "
-                                               f"to {d['path']}"))
+                                               f"to {esc(d['path'])}"))
 
 
 def import_(file: Path = _FileArg, json_: bool = JsonOpt) -> None:
@@ -49,8 +48,8 @@ def regrade(since: str | None = typer.Option(None, "--since", help="Only attempt
                               f"{'pass' if b['passed'] else 'fail'} {b['score']:.0f}",
                               f"{'pass' if a['passed'] else 'fail'} {a['score']:.0f}", note)
             console.print(table)
-            console.print(f"{len(d['changed'])} of {d['regraded']:,} verdicts changed")
+            console.print(f"{esc(len(d['changed']))} of {d['regraded']:,} verdicts changed")
         for s in d["skipped"]:
-            console.print(f"[dim]skipped attempt {s['id']} ({s['item_id']}): {s['reason']}[/]")
+            console.print(f"[dim]skipped attempt {esc(s['id'])} ({esc(s['item_id'])}): {esc(s['reason'])}[/]")
 
     emit(data, json_, render)

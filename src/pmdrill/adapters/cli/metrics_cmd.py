@@ -8,9 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.table import Table
 
-from pmdrill.adapters.cli.output import JsonOpt, app_ctx, console, emit, lazy
+from pmdrill.adapters.cli.output import JsonOpt, Table, app_ctx, console, emit, esc, lazy
 from pmdrill.core.metrics.kinds import KINDS, SIDES
 
 metrics = lazy("pmdrill.app.metrics")
@@ -44,21 +43,21 @@ def list_(
             table.add_row(r["id"], r["name"], r["kind"], r["side"], r["unit"], ", ".join(r["use_instead"]),
                           style=style)
         console.print(table)
-        console.print(f"{data['count']} KPIs. Show one live with: pmdrill metrics show ID")
+        console.print(f"{esc(data['count'])} KPIs. Show one live with: pmdrill metrics show ID")
 
     emit(data, json_, render)
 
 
 def _render_show(d: dict[str, Any]) -> None:
-    console.print(f"[bold]{d['name']}[/] ({d['id']})  {d['kind']} · {d['side']} · {d['unit']} · "
-                  f"{_DIRECTION[d['direction']]}")
-    console.print(f"[bold]Definition[/] {d['definition']}")
-    console.print(f"[bold]Value[/] (as of {d['as_of']}): [bold]{d['value_display']}[/]")
+    console.print(f"[bold]{esc(d['name'])}[/] ({esc(d['id'])})  {esc(d['kind'])} · {esc(d['side'])} · {esc(d['unit'])} · "
+                  f"{esc(_DIRECTION[d['direction']])}")
+    console.print(f"[bold]Definition[/] {esc(d['definition'])}")
+    console.print(f"[bold]Value[/] (as of {esc(d['as_of'])}): [bold]{esc(d['value_display'])}[/]")
     trend = d["trend"]
     if trend:
         first, last = trend[0], trend[-1]
-        console.print(f"[bold]Trend[/] {first['month']} → {last['month']}  {d['sparkline']}  "
-                      f"{library.format_value(first['value'], d['unit'])} → {library.format_value(last['value'], d['unit'])}")
+        console.print(f"[bold]Trend[/] {esc(first['month'])} → {esc(last['month'])}  {esc(d['sparkline'])}  "
+                      f"{esc(library.format_value(first['value'], d['unit']))} → {esc(library.format_value(last['value'], d['unit']))}")
     for cut in d["segment_cuts"]:
         table = Table("segment", "value", "n", title=f"by {cut['dimension']}", title_justify="left")
         for r in cut["rows"]:
@@ -66,25 +65,25 @@ def _render_show(d: dict[str, Any]) -> None:
         console.print(table)
     if d["counter_metrics"]:
         console.print("[bold]Counter-metrics[/] " + ", ".join(
-            f"{name} ({cid})" for cid, name in d["counter_metric_names"].items()))
+            f"{esc(name)} ({esc(cid)})" for cid, name in d["counter_metric_names"].items()))
     if d["use_instead"]:
         console.print("[bold]Use instead[/] " + ", ".join(
-            f"{name} ({cid})" for cid, name in d["use_instead_names"].items()))
-    console.print(f"[bold]How it misleads[/] {d['vanity_risk']}")
+            f"{esc(name)} ({esc(cid)})" for cid, name in d["use_instead_names"].items()))
+    console.print(f"[bold]How it misleads[/] {esc(d['vanity_risk'])}")
     delta = d["delta_result"]
     if delta is None:
         return
     console.print("[bold]Delta Framework[/] (a ±5% relative move, per year)")
-    console.print(f"  applies to {delta['population']:,.0f}: {d['delta_assumptions']['base_population']}")
-    console.print(f"  $ per unit ({delta['unit_label']}): {delta['usd_per_unit']:,.2f} "
-                  f"({d['delta_assumptions']['usd_per_unit']})")
+    console.print(f"  applies to {delta['population']:,.0f}: {esc(d['delta_assumptions']['base_population'])}")
+    console.print(f"  $ per unit ({esc(delta['unit_label'])}): {delta['usd_per_unit']:,.2f} "
+                  f"({esc(d['delta_assumptions']['usd_per_unit'])})")
     for side in (delta["up"], delta["down"]):
         mark = {True: "good", False: "bad", None: "read"}[side["good"]]
-        console.print(f"  [bold]{side['change']:+.0%}[/] ({mark}): {library.format_value(d['value'], d['unit'])} → "
-                      f"{library.format_value(side['new_value'], d['unit'])}; {side['units']:+,.0f} {delta['unit_label']}, "
+        console.print(f"  [bold]{side['change']:+.0%}[/] ({esc(mark)}): {esc(library.format_value(d['value'], d['unit']))} → "
+                      f"{esc(library.format_value(side['new_value'], d['unit']))}; {side['units']:+,.0f} {esc(delta['unit_label'])}, "
                       f"{side['learners']:+,.0f} learners, {side['certificates']:+,.0f} certificates, "
-                      f"{'-' if side['usd_per_year'] < 0 else '+'}${abs(side['usd_per_year']):,.0f}")
-        console.print(f"      {side['signal']}")
+                      f"{esc('-' if side['usd_per_year'] < 0 else '+')}${abs(side['usd_per_year']):,.0f}")
+        console.print(f"      {esc(side['signal'])}")
 
 
 @app.command("show")
@@ -100,8 +99,8 @@ def tree(json_: bool = JsonOpt) -> None:
     data = metrics.tree(app_ctx())
 
     def render(d: dict[str, Any]) -> None:
-        console.print(f"[bold]{d['title']}[/] (as of {d['as_of']})")
-        console.print(f"North Star: {d['north_star']}")
+        console.print(f"[bold]{esc(d['title'])}[/] (as of {esc(d['as_of'])})")
+        console.print(f"North Star: {esc(d['north_star'])}")
         for line in d["lines"]:
             console.print(line, markup=False)
 

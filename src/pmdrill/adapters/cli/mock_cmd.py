@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
+from rich.text import Text
 
-from pmdrill.adapters.cli.output import JsonOpt, app_ctx, console, emit, lazy
+from pmdrill.adapters.cli.output import JsonOpt, Table, app_ctx, console, emit, esc, lazy
 from pmdrill.core.coach.mock import FOCUSES
 from pmdrill.errors import UsageError
 
@@ -31,11 +31,11 @@ AnswersOpt = typer.Option(..., "--answers", help="Folder holding the answer file
 _VERDICT_STYLE = {"strong_hire": "bold green", "hire": "green", "no_hire": "yellow", "strong_no_hire": "bold red"}
 
 
-def _bar(score: float | None) -> str:
+def _bar(score: float | None) -> Text:
     if score is None:
-        return "[dim]not measured[/]"
+        return Text("not measured", style="dim")
     filled = int(round(score / 10))
-    return f"{'█' * filled}{'░' * (10 - filled)} {score:.0f}"
+    return Text(f"{'█' * filled}{'░' * (10 - filled)} {score:.0f}")
 
 
 def render_debrief(d: dict[str, Any]) -> None:
@@ -43,7 +43,7 @@ def render_debrief(d: dict[str, Any]) -> None:
     style = _VERDICT_STYLE.get(d["verdict"], "bold")
     m = d["mock"]
     console.rule(f"Debrief · mock {m['uid']} · {m['focus']} · {m['minutes']} min")
-    console.print(f"[{style}]{d['verdict_title']}[/] · {d['score']:.0f}/100")
+    console.print(f"[{esc(style)}]{esc(d['verdict_title'])}[/] · {d['score']:.0f}/100")
     for r in d["reasons"]:
         console.print(f"  - {r}", markup=False)
     if d["flip"]:
@@ -56,7 +56,7 @@ def render_debrief(d: dict[str, Any]) -> None:
         table.add_row(dim["title"], _bar(dim["score"]), quotes)
     console.print(table)
     for f in d["red_flags"]:
-        console.print(f"[red]red flag[/] {f['code']} ({f['item_id']}): {f['message']}\n    “{f['evidence']}”",
+        console.print(f"[red]red flag[/] {esc(f['code'])} ({esc(f['item_id'])}): {esc(f['message'])}\n    “{esc(f['evidence'])}”",
                       markup=True, highlight=False)
     questions = Table("question", "slot", "answered", "score", "time")
     for q in d["questions"]:
@@ -67,10 +67,10 @@ def render_debrief(d: dict[str, Any]) -> None:
     console.print(questions)
     t = d["time"]
     over = f", {t['over_s'] / 60:.1f} min over" if t["over_s"] > 0 else ""
-    console.print(f"Time: {t['used_s'] / 60:.1f} of {t['allowed_s'] / 60:.0f} min{over}")
+    console.print(f"Time: {t['used_s'] / 60:.1f} of {t['allowed_s'] / 60:.0f} min{esc(over)}")
     for q in d["questions"]:
         if q.get("model_answer"):
-            console.print(f"\n[bold]Model answer: {q['title']}[/]")
+            console.print(f"\n[bold]Model answer: {esc(q['title'])}[/]")
             console.print(q["model_answer"], markup=False)
 
 
@@ -93,7 +93,7 @@ def _finish(d: dict[str, Any] | None, html: Path | None, json_: bool) -> None:
     d = {**d, "html": path}
     emit(d, json_, render_debrief)
     if not json_:
-        console.print(f"\nThe debrief as a page: {path}")
+        console.print(f"\nThe debrief as a page: {esc(path)}")
 
 
 @app.command()
@@ -170,6 +170,6 @@ def history(json_: bool = JsonOpt) -> None:
                           r["status"], (r["verdict"] or "-").replace("_", " "),
                           "-" if r["score"] is None else f"{r['score']:.0f}")
         console.print(table)
-        console.print(f"{len(items)} mocks")
+        console.print(f"{esc(len(items))} mocks")
 
     emit(rows, json_, render)

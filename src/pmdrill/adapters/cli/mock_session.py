@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pmdrill.adapters.cli.output import console, err_console
+from pmdrill.adapters.cli.output import console, err_console, esc
 from pmdrill.app import mock as mocks
 from pmdrill.context import Context
 from pmdrill.core.coach.records import MockQuestion, MockRecord
@@ -52,7 +52,7 @@ def _reader() -> Callable[[str, Callable[[], str]], str]:
         return read_tty
 
     def read_pipe(label: str, toolbar: Callable[[], str]) -> str:
-        console.print(f"{label} [dim](end with a line holding only '.'; {toolbar()})[/]")
+        console.print(f"{esc(label)} [dim](end with a line holding only '.'; {esc(toolbar())})[/]")
         lines = []
         while True:
             line = sys.stdin.readline()
@@ -76,12 +76,12 @@ def run_round(ctx: Context, mock: MockRecord) -> dict[str, Any] | None:
     total = len(mock.questions)
     answered = set(st["answered"])
     if answered:
-        console.print(f"[bold]Resuming mock {mock.uid}[/]: {len(answered)} of {total} answered, "
-                      f"{_clock(mock.minutes * 60 - used)} left.")
+        console.print(f"[bold]Resuming mock {esc(mock.uid)}[/]: {esc(len(answered))} of {esc(total)} answered, "
+                      f"{esc(_clock(mock.minutes * 60 - used))} left.")
     else:
-        console.print(f"[bold]Mock {mock.uid}[/] · {mock.focus} · {mock.minutes} minutes · {total} questions")
+        console.print(f"[bold]Mock {esc(mock.uid)}[/] · {esc(mock.focus)} · {esc(mock.minutes)} minutes · {esc(total)} questions")
         for n, q in enumerate(mock.questions, 1):
-            console.print(f"  {n}. {q.slot} ({q.minutes} min)")
+            console.print(f"  {esc(n)}. {esc(q.slot)} ({esc(q.minutes)} min)")
         console.print("[dim]Answers are recorded when you submit them; the verdicts come in the debrief.[/]")
     for n, q in enumerate(mock.questions, 1):
         if q.id in answered:
@@ -89,7 +89,7 @@ def run_round(ctx: Context, mock: MockRecord) -> dict[str, Any] | None:
         try:
             used += _ask(ctx, mock, q, n, total, used, read)
         except Leave:
-            err_console.print(f"\nSaved. {len(mocks.answers(ctx, mock))} of {total} answered; continue with "
+            err_console.print(f"\nSaved. {esc(len(mocks.answers(ctx, mock)))} of {esc(total)} answered; continue with "
                               f"`pmdrill mock resume`.")
             return None
     return mocks.finish(ctx, mock)
@@ -99,7 +99,7 @@ def _ask(ctx: Context, mock: MockRecord, q: MockQuestion, n: int, total: int, us
          read: Callable[[str, Callable[[], str]], str]) -> float:
     view = mocks.question_view(ctx, q)
     console.rule(f"Question {n}/{total} · {q.slot} · {q.minutes} min")
-    console.print(f"[bold]{view['title']}[/]\n")
+    console.print(f"[bold]{esc(view['title'])}[/]\n")
     console.print(view["prompt"], markup=False)
     if view.get("tables"):
         console.print("\n[bold]Tables[/]")
@@ -125,5 +125,5 @@ def _ask(ctx: Context, mock: MockRecord, q: MockQuestion, n: int, total: int, us
         console.print("[yellow]Empty answer: skipped (it counts as unanswered in the debrief).[/]")
         return seconds
     mocks.answer(ctx, mock, q.id, text, seconds=seconds, plan=plan)
-    console.print(f"[green]Recorded[/] ({_clock(seconds)}).")
+    console.print(f"[green]Recorded[/] ({esc(_clock(seconds))}).")
     return seconds

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.table import Table as RichTable
 
 from pmdrill.adapters.files import read_text
 
@@ -27,7 +29,25 @@ if TYPE_CHECKING:
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
-__all__ = ["read_text"]  # re-exported: commands read the files a user names
+__all__ = ["Table", "esc", "read_text"]  # re-exported: commands read the files a user names
+
+
+def esc(value: Any) -> str:
+    """``value`` as text that rich prints as it is: a candidate's "[/i]" or a SQL "x[1]" is not markup."""
+    return escape(str(value))
+
+
+class Table(RichTable):
+    """Rich's table, but a long cell folds onto the next line instead of being cut with an ellipsis:
+    ids stay whole and copyable in a narrow terminal or a pipe."""
+
+    def add_column(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("overflow", "fold")
+        super().add_column(*args, **kwargs)
+
+    def add_row(self, *cells: Any, **kwargs: Any) -> None:
+        """Cells are data: plain strings are escaped (styled cells are passed as rich Text)."""
+        super().add_row(*(escape(c) if isinstance(c, str) else c for c in cells), **kwargs)
 
 JsonOpt = typer.Option(False, "--json", help="Print the result as JSON.")
 NoRecordOpt = typer.Option(False, "--no-record", help="Do not record this answer in your history.")

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.table import Table
-
-from pmdrill.adapters.cli.output import JsonOpt, app_ctx, console, emit
+from pmdrill.adapters.cli.output import JsonOpt, Table, app_ctx, console, emit
 
 
 def settings(json_: bool = JsonOpt) -> None:

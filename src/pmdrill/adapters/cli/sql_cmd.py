@@ -9,9 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
 
-from pmdrill.adapters.cli.output import JsonOpt, NoRecordOpt, app_ctx, console, emit, lazy, read_text
+from pmdrill.adapters.cli.output import (
+    JsonOpt,
+    NoRecordOpt,
+    Table,
+    app_ctx,
+    console,
+    emit,
+    esc,
+    lazy,
+    read_text,
+)
 from pmdrill.core.sqlcheck.dialect_names import CHOICES
 from pmdrill.errors import UsageError
 
@@ -43,7 +52,7 @@ def list_(topic: str | None = typer.Option(None, "--topic", help="Only questions
             table.add_row(r["id"], r["title"], r["difficulty"], ", ".join(r["topics"]),
                           r["status"] + (" · due" if r["due"] else ""))
         console.print(table)
-        console.print(f"{len(data)} question{'s' if len(data) != 1 else ''}")
+        console.print(f"{esc(len(data))} question{'s' if len(data) != 1 else ''}")
 
     emit(rows, json_, render)
 
@@ -54,12 +63,12 @@ def show(question_id: str = typer.Argument(..., metavar="ID"), json_: bool = Jso
     data = sql_practice.show(app_ctx(), question_id)
 
     def render(d: dict[str, Any]) -> None:
-        console.print(f"[bold]{d['title']}[/]  ({d['id']}, {d['difficulty']}; {', '.join(d['topics'])})")
-        console.print(d["framing"])
+        console.print(f"[bold]{esc(d['title'])}[/]  ({esc(d['id'])}, {esc(d['difficulty'])}; {esc(', '.join(d['topics']))})")
+        console.print(d["framing"], markup=False)
         console.print("\n[bold]Tables you will need[/]")
         for t, cols in d["table_columns"].items():
-            console.print(f"  {t}: {', '.join(cols)}")
-        console.print(f"\n{d['hint_levels']} hints: `pmdrill sql hint {d['id']} --level 1`")
+            console.print(f"  {esc(t)}: {esc(', '.join(cols))}")
+        console.print(f"\n{esc(d['hint_levels'])} hints: `pmdrill sql hint {esc(d['id'])} --level 1`")
 
     emit(data, json_, render)
 
@@ -73,7 +82,7 @@ def hint(question_id: str = typer.Argument(..., metavar="ID"),
 
     def render(d: dict[str, Any]) -> None:
         for i, h in enumerate(d["hints"], 1):
-            console.print(f"[bold]Hint {i}/{d['levels']}:[/] {h}")
+            console.print(f"[bold]Hint {esc(i)}/{esc(d['levels'])}:[/] {esc(h)}")
 
     emit(data, json_, render)
 
@@ -84,7 +93,7 @@ def solution(question_id: str = typer.Argument(..., metavar="ID"), json_: bool =
     data = sql_practice.solution(app_ctx(), question_id)
 
     def render(d: dict[str, Any]) -> None:
-        console.print(f"[bold]Logic:[/] {d['logic']}\n")
+        console.print(f"[bold]Logic:[/] {esc(d['logic'])}\n")
         console.print(d["reference"], markup=False)
         if d["common_mistakes"]:
             console.print("\n[bold]Common mistakes[/]")
@@ -108,9 +117,9 @@ def logic(question_id: str = typer.Argument(..., metavar="ID"),
     def render(d: dict[str, Any]) -> None:
         marks = {"confirmed": "[green]✓[/]", "questioned": "[yellow]?[/]", "missing": "[dim]…[/]"}
         for p in d["parts"]:
-            console.print(f"{marks[p['status']]} {p['part']}: {p['message']}")
+            console.print(f"{marks[p['status']]} {esc(p['part'])}: {esc(p['message'])}")
         s = d["summary"]
-        console.print(f"\n{s['confirmed']} confirmed, {s['questioned']} questioned, {s['missing']} not mentioned")
+        console.print(f"\n{esc(s['confirmed'])} confirmed, {esc(s['questioned'])} questioned, {esc(s['missing'])} not mentioned")
 
     emit(data, json_, render)
 
@@ -119,19 +128,19 @@ def render_result(d: dict[str, Any]) -> None:
     """The verdict in the terminal: what differs, the counterexample side by side, the hint."""
     if d.get("correct"):
         console.print("[bold green]Correct[/]: same result as the reference on the warehouse and on "
-                      f"{max(0, len(d.get('checks', [])) - 1)} hidden test databases.")
+                      f"{esc(max(0, len(d.get('checks', [])) - 1))} hidden test databases.")
     else:
-        console.print("[bold red]Not yet[/]" + (f": {d['error']}" if d.get("error") else ""), markup=True)
+        console.print("[bold red]Not yet[/]" + (f": {esc(d['error'])}" if d.get("error") else ""), markup=True)
         for line in d.get("feedback", []):
             if line != d.get("error"):
                 console.print(f"  - {line}", markup=False)
         ce = d.get("counterexample")
         if ce:
-            console.print(f"\n[bold]Smallest counterexample[/] ({ce.get('rows')} rows):")
+            console.print(f"\n[bold]Smallest counterexample[/] ({esc(ce.get('rows'))} rows):")
             read = ce.get("read_tables") or list(ce["tables"])
             context = [name for name in ce["tables"] if name not in read]
             if context:
-                console.print(f"[dim]Also present only to keep the keys whole: {', '.join(context)} "
+                console.print(f"[dim]Also present only to keep the keys whole: {esc(', '.join(context))} "
                               "(in --json).[/]")
             for name, t in ce["tables"].items():
                 if name not in read:
@@ -147,7 +156,7 @@ def render_result(d: dict[str, Any]) -> None:
                     table.add_row(*[_cell(v) for v in r])
                 console.print(table)
     recorded = " · recorded" if d.get("recorded") else ""
-    console.print(f"[dim]{d.get('timings_ms', {}).get('total', 0):.0f} ms{recorded}[/]")
+    console.print(f"[dim]{d.get('timings_ms', {}).get('total', 0):.0f} ms{esc(recorded)}[/]")
 
 
 def _cell(v: Any) -> str:
@@ -181,7 +190,7 @@ def check(question_id: str | None = typer.Argument(None, metavar="[ID]"),
                 table.add_row(str(r.get("line")), str(r.get("question_id") or "-"), str(r["correct"]),
                               first[:90], f"{r['timings_ms'].get('total', 0):.0f}")
             console.print(table)
-            console.print(f"{sum(bool(r['correct']) for r in rows)} of {len(rows)} correct")
+            console.print(f"{esc(sum(bool(r['correct']) for r in rows))} of {esc(len(rows))} correct")
 
         emit(results, json_, render_batch)
         return
@@ -213,6 +222,6 @@ def run(query: str | None = typer.Argument(None, metavar="[SQL]", help="The quer
             table.add_row(*[_cell(v) for v in r])
         console.print(table)
         more = " (more rows were cut off by the row cap)" if d["truncated"] else ""
-        console.print(f"{len(d['rows'])} rows{more}; showing at most 50 here, all with --json")
+        console.print(f"{esc(len(d['rows']))} rows{esc(more)}; showing at most 50 here, all with --json")
 
     emit(data, json_, render)

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
 
-from pmdrill.adapters.cli.output import JsonOpt, app_ctx, console, emit, lazy
+from pmdrill.adapters.cli.output import JsonOpt, Table, app_ctx, console, emit, esc, lazy
 
 warehouse = lazy("pmdrill.app.warehouse")
 
@@ -23,8 +22,8 @@ def start(
 
     def render(d: dict[str, Any]) -> None:
         w = d["warehouse"]
-        console.print(f"[bold]pmdrill warehouse[/] {w['path']}  (scale {w['scale']}, seed {w['seed']}, "
-                      f"as of {w['as_of']})")
+        console.print(f"[bold]pmdrill warehouse[/] {esc(w['path'])}  (scale {esc(w['scale'])}, seed {esc(w['seed'])}, "
+                      f"as of {esc(w['as_of'])})")
         table = Table("table", "rows")
         for name, rows in w["tables"].items():
             table.add_row(name, f"{rows:,}")
@@ -33,6 +32,6 @@ def start(
         prog = sys.argv[0] if "/" in sys.argv[0] and Path(sys.argv[0]).exists() else "pmdrill"
         console.print("Practise with:")
         for cmd in d["next"]:
-            console.print(f"  {prog}{cmd.removeprefix('pmdrill')}")
+            console.print(f"  {esc(prog)}{esc(cmd.removeprefix('pmdrill'))}")
 
     emit(data, json_, render)

@@ -8,9 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.table import Table
 
-from pmdrill.adapters.cli.output import JsonOpt, app_ctx, console, emit, lazy
+from pmdrill.adapters.cli.output import JsonOpt, Table, app_ctx, console, emit, esc, lazy
 
 experiments = lazy("pmdrill.app.experiments")
 
@@ -33,7 +32,7 @@ def _num(x: float, name: str) -> str:
 
 
 def render(data: dict[str, Any]) -> None:
-    console.print(f"[bold]Paywall placement trade-off[/] (early_paywall arms, as of {data['as_of']})")
+    console.print(f"[bold]Paywall placement trade-off[/] (early_paywall arms, as of {esc(data['as_of'])})")
     arms = Table("per learner", "control (module 2)", "early paywall (module 1)")
     c, t = data["control"], data["treatment"]
     arms.add_row("learners (horizon cohort)", f"{c['n']:,}", f"{t['n']:,}")
@@ -52,7 +51,7 @@ def render(data: dict[str, Any]) -> None:
         table.add_row(a["name"], _num(a["value"], a["name"]), a["source"], a["how"], a["flag"])
     console.print(table)
     for line in data["readout"]:
-        console.print(f"  {line}")
+        console.print(f"  {esc(line)}")
 
 
 @app.command("paywall")

@@ -8,9 +8,9 @@ from typing import Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.text import Text
 
-from pmdrill.adapters.cli.output import JsonOpt, app_ctx, console, emit, err_console, lazy
+from pmdrill.adapters.cli.output import JsonOpt, Table, app_ctx, console, emit, err_console, esc, lazy
 from pmdrill.errors import UsageError
 
 warehouse = lazy("pmdrill.app.warehouse")
@@ -53,8 +53,8 @@ def build(
         info = warehouse.build(app_ctx(), scale=scale, seed=seed, as_of=as_of_date, out=out, progress=report)
 
     def render(data: dict[str, Any]) -> None:
-        console.print(f"built {data['path']}: scale {data['scale']}, seed {data['seed']}, as of {data['as_of']}, "
-                      f"{data['rows']:,} rows in {data['seconds']} s")
+        console.print(f"built {esc(data['path'])}: scale {esc(data['scale'])}, seed {esc(data['seed'])}, as of {esc(data['as_of'])}, "
+                      f"{data['rows']:,} rows in {esc(data['seconds'])} s")
 
     emit(info, json_, render)
 
@@ -68,7 +68,7 @@ def info(
     data = warehouse.info(app_ctx(), path)
 
     def render(d: dict[str, Any]) -> None:
-        console.print(f"{d['path']}\nas of {d['as_of']}, seed {d['seed']}, scale {d['scale']}")
+        console.print(f"{esc(d['path'])}\nas of {esc(d['as_of'])}, seed {esc(d['seed'])}, scale {esc(d['scale'])}")
         table = Table("table", "rows")
         for name, n in d["tables"].items():
             table.add_row(name, f"{n:,}")
@@ -88,11 +88,11 @@ def calibrate(
     def render(data: list[dict[str, Any]]) -> None:
         table = Table("id", "quantity", "band", "measured", "status", "source")
         for r in data:
-            status = "[green]PASS[/]" if r["status"] == "PASS" else "[bold red]FAIL[/]"
+            status = Text("PASS", style="green") if r["status"] == "PASS" else Text("FAIL", style="bold red")
             measured = "n/a" if r["measured"] is None else f"{r['measured']:.4g}"
             table.add_row(r["id"], r["quantity"], r["band"], measured, status, r["source"])
         console.print(table)
         failed = sum(r["status"] != "PASS" for r in data)
-        console.print(f"{len(data) - failed} of {len(data)} pass")
+        console.print(f"{esc(len(data) - failed)} of {esc(len(data))} pass")
 
     emit(rows, json_, render)

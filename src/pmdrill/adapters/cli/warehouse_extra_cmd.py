@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table as RichTable
 
-from pmdrill.adapters.cli.output import JsonOpt, app_ctx, console, emit, err_console, lazy
+from pmdrill.adapters.cli.output import JsonOpt, Table, app_ctx, console, emit, err_console, esc, lazy
 
 warehouse = lazy("pmdrill.app.warehouse")
 
@@ -31,12 +30,12 @@ def export(
     report = warehouse.export(app_ctx(), fmt=fmt, directory=directory, path=warehouse_file)
 
     def render(r: dict[str, Any]) -> None:
-        table = RichTable("table", "file", "rows")
+        table = Table("table", "file", "rows")
         for t in r["tables"]:
             table.add_row(t["table"], t["file"], f"{t['rows']:,}")
         console.print(table)
-        console.print(f"{len(r['tables'])} tables, {r['rows']:,} rows as of {r['as_of']} -> {r['directory']}"
-                      f" (see {Path(r['readme']).name})")
+        console.print(f"{esc(len(r['tables']))} tables, {r['rows']:,} rows as of {esc(r['as_of'])} -> {esc(r['directory'])}"
+                      f" (see {esc(Path(r['readme']).name)})")
 
     emit(report, json_, render)
 
@@ -60,7 +59,7 @@ def schema(
 
     def render(_: dict[str, Any]) -> None:
         if out is not None:
-            console.print(f"wrote {fmt} for {len(result['tables'])} tables to {out}")
+            console.print(f"wrote {esc(fmt)} for {esc(len(result['tables']))} tables to {esc(out)}")
         else:
             typer.echo(rendered, nl=False)
 
@@ -78,16 +77,16 @@ def load_postgres(
     report = warehouse.load_postgres(app_ctx(), url=url, schema_name=schema_name, path=warehouse_file)
 
     def render(r: dict[str, Any]) -> None:
-        table = RichTable("table", "rows")
+        table = Table("table", "rows")
         for name, rows in r["tables"].items():
             table.add_row(name, f"{rows:,}")
         console.print(table)
-        console.print(f"loaded {r['rows']:,} rows into schema {r['schema']} at {r['url']} "
-                      f"in {r['seconds']:.1f} s (as of {r['as_of']})")
+        console.print(f"loaded {r['rows']:,} rows into schema {esc(r['schema'])} at {esc(r['url'])} "
+                      f"in {r['seconds']:.1f} s (as of {esc(r['as_of'])})")
         if r["reader_role"]:
-            console.print(f"answers run as the SELECT-only role {r['reader_role']}")
+            console.print(f"answers run as the SELECT-only role {esc(r['reader_role'])}")
         for note in r["notes"]:
-            err_console.print(f"note: {note}")
+            err_console.print(f"note: {esc(note)}")
 
     emit(report, json_, render)
 

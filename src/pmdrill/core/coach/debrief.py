@@ -463,6 +463,8 @@ def _reasons(standing: _Standing, bar: Bar, questions: Sequence[MockQuestion], a
                    "(reported, not scored; in the real loop the interviewer would have moved you on).")
     elif time["used_s"] > 0:
         out.append(f"Used {used_min:.0f} of {allowed_min:.0f} minutes.")
+    else:
+        out.append("Time was not measured (the answers were graded from files).")
     return out
 
 
@@ -484,10 +486,14 @@ def _evidence(dim: str, questions: Sequence[MockQuestion], attempts: Mapping[str
         if att is None or dim not in scores.get(q.id, {}):
             continue
         if att.kind == "sql":
-            if dim in ("sql_logic", "sql_correctness"):
-                first = _first_line(att.answer)
-                if first:
-                    out.append({"item_id": q.id, "quote": first, "verdict": _sql_verdict(att)})
+            # logic: what the candidate said the query does (the logic-first plan), else its first line;
+            # correctness: what the grader found
+            plan = att.detail.get("plan") if isinstance(att.detail.get("plan"), Mapping) else None
+            said = _first_line(str(plan.get("text", ""))) if plan else ""
+            if dim == "sql_logic" and (said or _first_line(att.answer)):
+                out.append({"item_id": q.id, "quote": said or _first_line(att.answer), "verdict": _sql_verdict(att)})
+            elif dim == "sql_correctness":
+                out.append({"item_id": q.id, "quote": _sql_verdict(att), "verdict": _sql_verdict(att)})
             continue
         best: Mapping[str, Any] | None = None
         for rubric in att.detail.get("dimensions", []) or []:
