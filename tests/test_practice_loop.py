@@ -283,3 +283,30 @@ def test_a_damaged_or_newer_history_is_one_line_and_left_untouched(damage: str, 
     assert code == 1 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert ("newer pmdrill" in err) if damage == "newer" else ("not" in err and "untouched" in err)
     assert history.read_bytes() == before
+
+
+def test_the_loop_on_a_postgresql_history(postgres_url: str, capsys: pytest.CaptureFixture[str],
+                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uuid
+
+    import psycopg
+    from psycopg import sql
+
+    schema = f"pmloop_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(postgres_url, autocommit=True) as con:
+        con.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    try:
+        monkeypatch.setenv("PMDRILL_TRACKER_URL", f"{postgres_url}?options=-csearch_path%3D{schema}")
+        q = bank.get_question(Q)
+        data = run_json(capsys, "sql", "check", Q, "--answer", str(write(tmp_path, "a.sql", q.reference)))
+        assert data["recorded"] is True
+        run_json(capsys, "sql", "check", Q, "--answer", str(write(tmp_path, "w.sql", "SELECT 3 AS n")))
+        prog = run_json(capsys, "progress")
+        assert prog["attempts"] == 2 and prog["topics"]["revenue"]["correct"] == 1
+        assert run_json(capsys, "export", "--out", str(tmp_path / "h.json"))["attempts"] == 2
+        assert not (Path(os.environ["PMDRILL_HOME"]) / "history.sqlite3").exists()
+        code, _, err = run(capsys, "settings")
+        assert code == 0 and postgres_url.split("@")[0].split(":")[-1] not in err
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as con:
+            con.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
