@@ -483,3 +483,14 @@ def test_doctests() -> None:
     for module in (debrief_module, debrief_html):
         failures, tried = doctest.testmod(module)
         assert tried > 0 and failures == 0, module.__name__
+
+
+def test_what_the_sql_grader_found_is_not_counted_as_red_flags() -> None:
+    m, attempts = scenario("hire")
+    sql = MIXED[1]
+    many = [{"code": f"sql_filter_missing_{i}", "message": "a filter is missing", "evidence": "WHERE"}
+            for i in range(6)]
+    attempts[sql] = dataclasses.replace(attempts[sql], flags=many)
+    d = debrief(m, attempts)
+    assert d.red_flags == [] and d.verdict == "hire"
+    assert "No red flags." in d.reasons

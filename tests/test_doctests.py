@@ -11,7 +11,7 @@ import pytest
 import pmdrill.core
 
 MODULES = sorted(m.name for m in pkgutil.walk_packages(pmdrill.core.__path__, "pmdrill.core."))
-MODULES += ["pmdrill.core.items", "pmdrill.app.records", "pmdrill.settings"]
+MODULES += ["pmdrill.core.items", "pmdrill.app.records", "pmdrill.app.jsonable", "pmdrill.settings"]
 
 
 @pytest.mark.parametrize("name", sorted(set(MODULES)))

@@ -119,6 +119,8 @@ SETTINGS: tuple[Setting, ...] = (
             low=0.1, high=600),
     Setting("sql_memory_mb", 1024, "Memory limit of the SQL grading worker, in MB.", "int", low=64),
     Setting("sql_row_cap", 10000, "Most rows shown or sent back from one statement.", "int", low=1),
+    Setting("sandbox_workers", 0, "Hardened SQL worker processes per pmdrill process; 0 means one per CPU core "
+            "(at least two).", "int", low=0, high=64),
     Setting("postgres_url", "", "PostgreSQL URL for --engine postgres (never printed).", "str", secret=True),
     Setting("tracker_url", "", "Where your practice history lives: empty means SQLite at "
             "<home>/history.sqlite3; a postgresql:// URL shares it (never printed).", "str", secret=True),
@@ -148,6 +150,7 @@ class Settings:
     sql_timeout_s: float
     sql_memory_mb: int
     sql_row_cap: int
+    sandbox_workers: int
     postgres_url: Secret
     tracker_url: Secret
     record: bool

@@ -11,7 +11,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pmdrill.adapters.local_runner import LocalRunner
 from pmdrill.core.sqlcheck import bank, hidden
@@ -19,6 +19,9 @@ from pmdrill.core.sqlcheck.grade import GradeResult, Reference, grade, prepare_r
 from pmdrill.core.sqlcheck.types import HiddenDb, Runner
 from pmdrill.errors import EngineError, PmdrillError, SqlError, UsageError
 from pmdrill.settings import Settings
+
+if TYPE_CHECKING:
+    from pmdrill.adapters.sandbox_pool import SandboxPool
 
 ENGINES = ("duckdb", "postgres")
 
@@ -47,8 +50,7 @@ class Grader:
         self.row_cap = self.settings.sql_row_cap
         self.hidden_dir = hidden_dir(self.settings)
         self._local: LocalRunner | None = None
-        self._sandbox: Runner | None = None
-        self._sandbox_hidden: Runner | None = None
+        self._sandbox: SandboxPool | None = None
         self._postgres: dict[str, Runner] = {}
         self._hidden: dict[str, list[HiddenDb]] = {}
         self._reports: dict[str, hidden.BuildReport] = {}
@@ -71,23 +73,27 @@ class Grader:
             raise UsageError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}", where="--engine")
         if not self.sandboxed:
             return self.local
-        if self._sandbox is None:
-            self._sandbox = self._new_sandbox()
-        return self._sandbox
+        return self.pool
 
-    def _new_sandbox(self) -> Runner:
-        from pmdrill.adapters.sandbox import Sandbox
+    @property
+    def pool(self) -> SandboxPool:
+        """The hardened workers candidates' SQL runs on (started on first use, in parallel)."""
+        with self._lock:
+            if self._sandbox is None:
+                from pmdrill.adapters.sandbox_pool import SandboxPool, default_size
 
-        return Sandbox(self.warehouse, timeout_s=self.timeout_s, memory_mb=self.memory_mb, row_cap=self.row_cap)
+                self._sandbox = SandboxPool(self.warehouse, size=default_size(self.settings.sandbox_workers),
+                                            timeout_s=self.timeout_s, memory_mb=self.memory_mb,
+                                            row_cap=self.row_cap)
+            return self._sandbox
 
     def hidden_runner(self, engine: str = "duckdb") -> Runner | None:
-        """A second sandbox worker for the hidden databases, so they run while the warehouse query
-        does (None: run them one after the other on the answer runner)."""
-        if engine != "duckdb" or not self.sandboxed or (os.cpu_count() or 1) < 2:
+        """Where the hidden databases run while the warehouse query runs: another worker of the pool
+        (None: one after the other on the answer runner)."""
+        if engine != "duckdb" or not self.sandboxed:
             return None
-        if self._sandbox_hidden is None:
-            self._sandbox_hidden = self._new_sandbox()
-        return self._sandbox_hidden
+        pool = self.pool
+        return pool if pool.size >= 2 else None
 
     def _postgres_runner(self, url: str | None, dialect: str) -> Runner:
         raw = url or self.settings.postgres_url.reveal()
@@ -167,11 +173,12 @@ class Grader:
         return result
 
     def close(self) -> None:
-        for r in [self._local, self._sandbox, self._sandbox_hidden, *self._postgres.values()]:
+        for r in [self._local, self._sandbox, *self._postgres.values()]:
             close = getattr(r, "close", None)
             if close is not None:
                 close()
-        self._local = self._sandbox = self._sandbox_hidden = None
+        self._local = None
+        self._sandbox = None
         self._postgres.clear()
 
     def __enter__(self) -> Grader:

@@ -104,14 +104,15 @@ def question_view(ctx: Context, q: MockQuestion) -> dict[str, Any]:
         return {"id": q.id, "kind": q.kind, "title": data["title"], "prompt": data["framing"],
                 "tables": data["table_columns"], "minutes": q.minutes, "slot": q.slot}
     c = case_practice.case(ctx, q.id)
+    records.note(ctx, q.id)  # the clock of this question starts now
     return {"id": q.id, "kind": q.kind, "title": c.title, "prompt": c.prompt.strip(), "minutes": q.minutes,
             "slot": q.slot, "unit": c.range.unit if c.range is not None else None}
 
 
-def answer(ctx: Context, mock: MockRecord, question_id: str, text: str, *, seconds: float | None,
-           plan: str | None = None) -> dict[str, Any]:
-    """Grade and record one answer of the round (committed before this returns); ``seconds`` None means
-    the time was not measured (graded from files)."""
+def answer(ctx: Context, mock: MockRecord, question_id: str, text: str, *, seconds: float | None = None,
+           plan: str | None = None, timed: bool = True) -> dict[str, Any]:
+    """Grade and record one answer of the round (committed before this returns). The time taken is
+    ``seconds``, else the time since the question was shown; ``timed=False`` records none (from files)."""
     if mock.status != "running":
         raise UsageError(f"mock {mock.uid} is {mock.status}; start a new one with `pmdrill mock start`")
     q = next((x for x in mock.questions if x.id == question_id), None)
@@ -121,10 +122,10 @@ def answer(ctx: Context, mock: MockRecord, question_id: str, text: str, *, secon
         if plan and plan.strip():
             sql_practice.logic(ctx, q.id, plan)
         result = sql_practice.check(ctx, q.id, text, record=True, mock_id=mock.uid, seconds=seconds, source="mock",
-                                    timed=seconds is not None)
+                                    timed=timed)
         return result.to_dict()
     scored = case_practice.score(ctx, q.id, text, record=True, mock_id=mock.uid, seconds=seconds, source="mock",
-                                 timed=seconds is not None)
+                                 timed=timed)
     return scored.to_dict()
 
 
@@ -208,7 +209,7 @@ def run_from_files(ctx: Context, *, seed: int, answers_dir: Path, focus: str = "
             plan_path = folder / assembly.plan_file(q) if q.kind == "sql" else None
             plan = read_text(plan_path, "plan") if plan_path is not None and plan_path.exists() else None
             if text.strip():
-                answer(ctx, mock, q.id, text, seconds=None, plan=plan)
+                answer(ctx, mock, q.id, text, plan=plan, timed=False)
     except BaseException:
         finish(ctx, mock, status="abandoned")
         raise

@@ -6,15 +6,16 @@ Every face records through ``record``: the attempt is committed before the verdi
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import hashlib
-import math
 from typing import Any
 
 from pmdrill import __version__
+from pmdrill.app.jsonable import plain
 from pmdrill.context import Context
 from pmdrill.core.coach.records import Attempt
 from pmdrill.core.items import Outcome
+
+__all__ = ["plain", "record", "note", "pending", "provenance"]
 
 PENDING = "pending:"
 # a question shown longer ago than this was left and come back to: its time taken is unknown
@@ -96,36 +97,6 @@ def _warehouse_meta(ctx: Context) -> dict[str, Any]:
 
 
 # -- recording ---------------------------------------------------------------------------------------
-def plain(value: Any) -> Any:
-    """``value`` as JSON-safe data (a verdict's counterexample holds dates, decimals and tuples).
-
-    Example:
-        >>> plain({"d": dt.date(2026, 5, 1), "rows": [(1, 2.5)], "nan": float("nan")})
-        {'d': '2026-05-01', 'rows': [[1, 2.5]], 'nan': None}
-    """
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [plain(v) for v in value]
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds()
-    item = getattr(value, "item", None)  # numpy scalars
-    if callable(item):
-        return plain(item())
-    to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):
-        return plain(to_dict())
-    return str(value)
-
-
 def record(ctx: Context, outcome: Outcome, *, answer: str, dialect: str | None = None,
            hints_used: int = 0, seconds: float | None = None, prompt_text: str | None = None,
            mock_id: str | None = None, source: str | None = None,

@@ -179,6 +179,12 @@ def check(ctx: Context, qid: str | None, answer: str, *, reference: str | None =
             raise type(exc)(f"the reference cannot run: {exc.message}", where=exc.where) from None
         raise
     share = state.get("plan_share")
+    if result.counterexample:
+        from pmdrill.core.sqlcheck.cells import differing
+
+        ce = result.counterexample
+        marks = differing(ce["expected"]["rows"], ce["got"]["rows"])
+        ce["differs"] = {"expected": marks[0], "got": marks[1]}
     outcome = outcome_of(result, iid=iid, title=title, topics=topics,
                          plan_share_=float(share) if share is not None else None)
     plan = {"text": state["plan"], "confirmed_share": share} if state.get("plan") else None

@@ -114,3 +114,22 @@ def start(ctx: Context, *, scale: str | None = None) -> dict[str, Any]:
     from pmdrill.adapters.duckdb_store import warehouse_info
 
     return {"warehouse": warehouse_info(ctx.warehouse(scale)), "next": list(NEXT_STEPS)}
+
+
+def samples(ctx: Context, *, rows: int = 5) -> dict[str, Any]:
+    """Row counts and the first rows of every table (the schema page's samples)."""
+    from pmdrill.adapters.duckdb_store import open_warehouse
+    from pmdrill.app.jsonable import plain
+    from pmdrill.core.warehouse import schema as contract
+
+    con = open_warehouse(ctx.warehouse())
+    out: dict[str, Any] = {}
+    try:
+        for t in contract.tables():
+            cur = con.execute(f"SELECT * FROM {t.name} LIMIT {int(rows)}")  # names from the contract
+            columns = [d[0] for d in cur.description]
+            out[t.name] = {"count": con.execute(f"SELECT COUNT(*) FROM {t.name}").fetchone()[0],
+                           "columns": columns, "rows": plain([list(r) for r in cur.fetchall()])}
+    finally:
+        con.close()
+    return out

@@ -93,7 +93,8 @@ def plan(interview_date: str | None = typer.Option(None, "--interview-date", hel
                       hours_per_day=hours_per_day, rest_days=coach.parse_rest_days(rest_days))
     written = coach.plan_files(ctx, data, ics=ics, markdown=markdown)
     data.pop("_plan")
-    data["files"] = written
+    if written:
+        data["files"] = written
 
     def render(d: dict[str, Any]) -> None:
         until = f"to the interview on {d['interview_date']}" if d["interview_date"] else "for the next 30 days"
@@ -108,7 +109,7 @@ def plan(interview_date: str | None = typer.Option(None, "--interview-date", hel
             console.print(f"[bold]{esc(day['date'])}[/]  {esc(day['minutes'])} min")
             for t in day["tasks"]:
                 console.print(f"    {t['minutes']:>3} min  {esc(t['title'])}  [dim]({esc(t['id'])}; {esc(t['why'])})[/]")
-        for f in d["files"]:
+        for f in d.get("files", []):
             console.print(f"wrote {esc(f)}")
 
     emit(data, json_, render)

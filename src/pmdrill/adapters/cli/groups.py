@@ -17,6 +17,7 @@ from pmdrill.adapters.cli import (
     history_cmd,
     metrics_cmd,
     mock_cmd,
+    serve_cmd,
     settings_cmd,
     sql_cmd,
     start_cmd,
@@ -37,6 +38,6 @@ GROUPS: list[tuple[str, typer.Typer]] = [
     ("mock", mock_cmd.app),
 ]
 COMMANDS: list[Callable[..., Any]] = [
-    start_cmd.start, coach_cmd.today, coach_cmd.plan, coach_cmd.review, coach_cmd.progress,
+    start_cmd.start, serve_cmd.serve, coach_cmd.today, coach_cmd.plan, coach_cmd.review, coach_cmd.progress,
     history_cmd.regrade, history_cmd.export, history_cmd.import_, settings_cmd.settings,
 ]

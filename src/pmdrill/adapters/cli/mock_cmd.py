@@ -52,7 +52,8 @@ def render_debrief(d: dict[str, Any]) -> None:
             console.print(f"  - {f}", markup=False)
     table = Table("dimension", "score", "evidence from your answers")
     for dim in d["dimensions"]:
-        quotes = "\n".join(f"“{e['quote']}” ({e['item_id']})" for e in dim["evidence"][:2]) or "-"
+        quotes = "\n".join(f"“{e['quote']}”" + (f" — {e['verdict']}" if e.get("verdict") else "") + f" ({e['item_id']})"
+                           for e in dim["evidence"][:2]) or "-"
         table.add_row(dim["title"], _bar(dim["score"]), quotes)
     console.print(table)
     for f in d["red_flags"]:

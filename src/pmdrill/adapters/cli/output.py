@@ -4,14 +4,9 @@ progress bar; and the process's context.
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
 import importlib
-import json
-import math
 from collections.abc import Callable
 from contextvars import ContextVar
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -20,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 
 from pmdrill.adapters.files import read_text
+from pmdrill.app.jsonable import dumps
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -79,34 +75,8 @@ def app_ctx() -> Context:
     return CURRENT.get()
 
 
-def _default(obj: Any) -> Any:
-    if isinstance(obj, dt.datetime | dt.date | dt.time):
-        return obj.isoformat()
-    if isinstance(obj, decimal.Decimal):
-        return float(obj)
-    if isinstance(obj, Path):
-        return str(obj)
-    if isinstance(obj, set | frozenset | tuple):
-        return list(obj)
-    if hasattr(obj, "to_dict"):
-        return obj.to_dict()
-    if hasattr(obj, "item"):  # numpy scalars
-        return obj.item()
-    raise TypeError(f"cannot serialise {type(obj).__name__}")
-
-
-def _clean(obj: Any) -> Any:
-    if isinstance(obj, float) and (math.isnan(obj) or math.isinf(obj)):
-        return None
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    return obj
-
-
 def to_json(data: Any) -> str:
-    return json.dumps(_clean(data), default=_default, indent=2, ensure_ascii=False)
+    return dumps(data)
 
 
 def emit(data: Any, as_json: bool, render: Callable[[Any], None]) -> None:

@@ -202,9 +202,12 @@ def debrief(mock: MockRecord, attempts: Mapping[str, Attempt], *, model_answers:
             scores[q.id] = {d: float(att.score) for d in measures}
     answered = frozenset(q.id for q in questions if q.id in attempts)
     passed = frozenset(q.id for q in questions if q.id in attempts and attempts[q.id].passed)
+    # red flags are judgement mistakes in a case or an estimation; what the SQL grader found is the SQL
+    # answer's logic diff, already in SQL logic and correctness (ten findings are not ten red flags)
     red_flags = [{"item_id": q.id, "code": str(f.get("code", "")), "message": str(f.get("message", "")),
                   "evidence": str(f.get("evidence", ""))}
-                 for q in questions if q.id in attempts for f in attempts[q.id].flags]
+                 for q in questions if q.id in attempts and attempts[q.id].kind != "sql"
+                 for f in attempts[q.id].flags]
     standing = _Standing(tuple(q.id for q in questions), scores, passed, answered, len(red_flags))
     bar = standing.verdict()
     dims = standing.dimensions()
@@ -446,8 +449,9 @@ def _reasons(standing: _Standing, bar: Bar, questions: Sequence[MockQuestion], a
         out.append(f"Not measured by this round: {', '.join(unmeasured)}.")
     if red_flags:
         listed = "; ".join(f"{f['code']} on {f['item_id']} ({f['message']})" if f.get("message")
-                           else f"{f['code']} on {f['item_id']}" for f in red_flags)
-        out.append(f"{_count(len(red_flags), 'red flag')}: {listed}.")
+                           else f"{f['code']} on {f['item_id']}" for f in red_flags[:3])
+        more = f"; and {len(red_flags) - 3} more" if len(red_flags) > 3 else ""
+        out.append(f"{_count(len(red_flags), 'red flag')}: {listed}{more}.")
     else:
         out.append("No red flags.")
     if higher:
@@ -486,14 +490,13 @@ def _evidence(dim: str, questions: Sequence[MockQuestion], attempts: Mapping[str
         if att is None or dim not in scores.get(q.id, {}):
             continue
         if att.kind == "sql":
-            # logic: what the candidate said the query does (the logic-first plan), else its first line;
-            # correctness: what the grader found
+            # logic: what the candidate said the query does (the logic-first plan), else the query's first
+            # line; correctness: the query's first line, with what the grader found beside it
             plan = att.detail.get("plan") if isinstance(att.detail.get("plan"), Mapping) else None
-            said = _first_line(str(plan.get("text", ""))) if plan else ""
-            if dim == "sql_logic" and (said or _first_line(att.answer)):
-                out.append({"item_id": q.id, "quote": said or _first_line(att.answer), "verdict": _sql_verdict(att)})
-            elif dim == "sql_correctness":
-                out.append({"item_id": q.id, "quote": _sql_verdict(att), "verdict": _sql_verdict(att)})
+            said = _first_line(str(plan.get("text", ""))) if plan and dim == "sql_logic" else ""
+            quote = said or _first_line(att.answer)
+            if quote:
+                out.append({"item_id": q.id, "quote": quote, "verdict": _sql_verdict(att)})
             continue
         best: Mapping[str, Any] | None = None
         for rubric in att.detail.get("dimensions", []) or []:
