@@ -393,7 +393,10 @@ def serve(conn: Connection, cfg: dict[str, Any]) -> None:
 
 
 if __name__ == "__main__":
+    import signal
     import sys
 
+    # Ctrl+C in a terminal reaches the whole process group: the parent stops its workers itself
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _conn = Connection(int(sys.argv[1]))
     serve(_conn, _conn.recv())

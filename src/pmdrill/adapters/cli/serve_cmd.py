@@ -67,5 +67,8 @@ def serve(host: str = typer.Option(None, "--host", help="Address to listen on (d
 
     if not no_browser and _has_browser():
         threading.Thread(target=open_browser, daemon=True).start()
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl+C it handled, once it has shut down
     console.print("stopped")
