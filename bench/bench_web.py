@@ -127,9 +127,9 @@ def run() -> dict[str, Any]:
         try:
             deadline = time.monotonic() + 120
             while True:
-                try:
+                try:  # healthy, and done warming up (the phrasings encoded), as a server is after a minute
                     with urllib.request.urlopen(f"{base}/api/health", timeout=2) as r:
-                        if r.status == 200:
+                        if r.status == 200 and json.loads(r.read()).get("warmed_up"):
                             break
                 except OSError:
                     pass

@@ -36,7 +36,7 @@ class Warmup:
         self.ctx = ctx
         self.hidden = hidden
         self.state: dict[str, Any] = {"warehouse": False, "sandbox": False, "scorer": False,
-                                      "hidden_built": 0, "hidden_total": 0, "error": None}
+                                      "hidden_built": 0, "hidden_total": 0, "error": None, "done": False}
         self._thread = threading.Thread(target=self._run, name="pmdrill-warmup", daemon=True)
         self._stop = threading.Event()
 
@@ -52,16 +52,28 @@ class Warmup:
             self.state["warehouse"] = True
             self.ctx.grader.pool  # noqa: B018 - starts the workers
             self.state["sandbox"] = True
-            self.ctx.scorer  # noqa: B018 - loads the model
+            scorer = self.ctx.scorer
             self.state["scorer"] = True
+            self._cases(scorer)
             if self.hidden:
                 self._hidden_dbs()
+            self.state["done"] = True
         except PmdrillError as exc:
             self.state["error"] = str(exc)
             log.error("warm-up failed: %s", exc)
         except Exception as exc:  # noqa: BLE001 - reported by /api/health, never a crash
             self.state["error"] = f"{type(exc).__name__}: {exc}"
             log.exception("warm-up failed")
+
+    def _cases(self, scorer: Any) -> None:
+        """Encode every case's phrasings once (the first answer to a case would otherwise wait ~1 s)."""
+        for case in self.ctx.case_bank().values():
+            if self._stop.is_set():
+                return
+            scorer.prepared(case)
+        save = getattr(scorer, "save_cache", None)
+        if save is not None:
+            save()
 
     def _hidden_dbs(self) -> None:
         from pmdrill.core.sqlcheck.grade import prepare_reference

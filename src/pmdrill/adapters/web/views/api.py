@@ -69,7 +69,8 @@ async def health(request: Request) -> Response:
         alive = await call(ctx.grader.pool.alive)
         ok = alive > 0
     body = {"ok": ok, "warehouse": warm["warehouse"], "sandbox_workers_alive": alive, "scorer": warm["scorer"],
-            "hidden_databases": {"built": warm["hidden_built"], "of": warm["hidden_total"]}, "error": warm["error"]}
+            "hidden_databases": {"built": warm["hidden_built"], "of": warm["hidden_total"]},
+            "warmed_up": warm["done"], "error": warm["error"]}
     return json_response(body, status=200 if ok else 503)
 
 
