@@ -13,7 +13,7 @@ import pytest
 
 from pmdrill import settings
 from pmdrill.adapters.local_runner import LocalRunner
-from pmdrill.core.sqlcheck import bank, gate, hidden, mutants
+from pmdrill.core.sqlcheck import bank, datagen, gate, hidden, mutants
 from pmdrill.core.sqlcheck.compare import compare
 from pmdrill.core.sqlcheck.grade import grade, order_spec, prepare_reference
 from pmdrill.core.sqlcheck.types import HiddenDb, QueryResult
@@ -85,6 +85,8 @@ def test_hidden_dbs_kill_every_mutant_that_differs(q: bank.Question, runner: Loc
     g = gate.check(q.reference, as_of=AS_OF)
     dbs, report = _hidden(q, runner)
     assert dbs, "no hidden database was kept"
+    for db in dbs:  # keys, the as-of day and the business invariants (core.warehouse.invariants)
+        assert datagen.check_db(db, AS_OF) == [], db.note
     ordered, sort_cols = order_spec(g.tree)
     ref_wh = runner.run(g.duckdb_sql)
     ref_hidden = [runner.run(g.duckdb_sql, db) for db in dbs]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -175,6 +176,10 @@ class _Batching:
         return out
 
 
+def _masked(error: str | None) -> str | None:
+    return None if error is None else re.sub(r"'[^']*'", "'…'", error)
+
+
 def test_hidden_databases_go_in_batches_with_the_same_verdicts(warehouse: Path) -> None:
     from pmdrill.core.sqlcheck import hidden
 
@@ -189,7 +194,8 @@ def test_hidden_databases_go_in_batches_with_the_same_verdicts(warehouse: Path) 
         a, b = _Batching(LocalRunner(warehouse)), _Batching(LocalRunner(warehouse))
         both = grade(ref, answer, runner=runner, hidden_dbs=dbs, as_of=AS_OF, answer_runner=a, hidden_runner=b)
         assert both.correct == alone.correct == (answer == REF)
-        assert both.error == alone.error
+        # the same error; which offending value DuckDB's parallel scan meets first is not fixed
+        assert _masked(both.error) == _masked(alone.error)
         assert [c["passed"] for c in both.checks] == [c["passed"] for c in alone.checks]
         # one request per runner for the hidden databases (the counterexample shrinker runs more)
         assert sum(a.batches) + sum(b.batches) <= len(dbs) and len(a.batches) <= 1 and len(b.batches) <= 1

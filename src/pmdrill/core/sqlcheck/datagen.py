@@ -20,7 +20,7 @@ from typing import Any
 from sqlglot import exp
 
 from pmdrill.core.sqlcheck.types import HiddenDb
-from pmdrill.core.warehouse import schema
+from pmdrill.core.warehouse import invariants, schema
 
 _FILLER_TEXT = ("US", "IN", "alpha", "beta")
 # planned dates, not events: the as-of rule does not bind them (a contract runs past today)
@@ -397,7 +397,30 @@ def random_db(tables: Sequence[str], pools: Pools, rng: random.Random, prof: Pro
         data[name] = rows
         for col in t.columns:
             ids[(name, col.name)] = [r[t.column_names.index(col.name)] for r in rows]
-    return HiddenDb({k: tuple(v) for k, v in data.items()})
+    # the platform's order of things (sign-up before enrollment, a payment inside its subscription...):
+    # times are moved until it holds, keeping the query's own window edges where the other side can move
+    mutable = {k: [list(r) for r in v] for k, v in data.items()}
+    invariants.repair(mutable, keep=set(pools.bases) | set(pools.times))
+    return HiddenDb({k: _unique_keys(k, [tuple(r) for r in v]) for k, v in mutable.items()})
+
+
+def _unique_keys(name: str, rows: list[tuple[Any, ...]]) -> tuple[tuple[Any, ...], ...]:
+    """The rows without those whose key a moved time made a duplicate (a career survey keyed by its time)."""
+    t = schema.table(name)
+    keys = [t.primary_key, *t.unique]
+    times = {c.name for c in t.columns if c.type in ("TIMESTAMP", "DATE")}
+    if not any(times & set(k) for k in keys):
+        return tuple(rows)
+    seen: list[set[tuple[Any, ...]]] = [set() for _ in keys]
+    out = []
+    for r in rows:
+        vals = [tuple(r[t.column_names.index(c)] for c in k) for k in keys]
+        if any(v in s for v, s in zip(vals, seen, strict=True)):
+            continue
+        for v, s in zip(vals, seen, strict=True):
+            s.add(v)
+        out.append(r)
+    return tuple(out)
 
 
 def _run_plan(t: schema.Table, pools: Pools, rng: random.Random, k: int,
@@ -507,8 +530,9 @@ def _as_time(v: Any) -> Any:
 
 
 def check_db(db: HiddenDb, as_of: dt.date) -> list[str]:
-    """Every contract violation in ``db`` (empty when it is valid): keys, NOT NULL, FKs, the as-of day."""
-    problems: list[str] = []
+    """Every contract violation in ``db`` (empty when it is valid): keys, NOT NULL, FKs, the as-of day, and
+    the business invariants (``core.warehouse.invariants``)."""
+    problems: list[str] = invariants.violations(db.tables)
     now = dt.datetime.combine(as_of, dt.time(23, 59, 59))
     present = {name: rows for name, rows in db.tables.items()}
     for name, rows in present.items():

@@ -23,7 +23,7 @@ from pmdrill.core.sqlcheck.grade import order_spec
 from pmdrill.core.sqlcheck.types import HiddenDb, QueryResult, Runner
 from pmdrill.errors import SqlError
 
-GENERATOR_VERSION = "4"
+GENERATOR_VERSION = "5"  # 5: the business invariants kept (core.warehouse.invariants)
 MIN_CANDIDATES = 8
 WAREHOUSE_AFTER = 4  # candidates tried before survivors are checked on the warehouse
 MAX_CANDIDATES = 120

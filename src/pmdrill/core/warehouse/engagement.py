@@ -56,7 +56,9 @@ def build_notifications(rng: np.random.Generator, learners: Frame, enr: Frame, p
                   "channel": np.zeros(len(streak["learner"]), np.int8),
                   "campaign": np.zeros(len(streak["learner"]), np.int8)})
     nt = concat(parts)
-    keep = (nt["sent_at"] < end) & ~learners["is_internal_test"][nt["learner"]]
+    # a streak reminder scheduled for the evening of the sign-up day is not sent before the sign-up
+    keep = (nt["sent_at"] < end) & ~learners["is_internal_test"][nt["learner"]] \
+        & (nt["sent_at"] >= learners["signed_up_at"][nt["learner"]])
     order = np.flatnonzero(keep)
     order = order[np.lexsort((nt["sent_at"][order], nt["channel"][order], nt["learner"][order]))]
     nt = {k: v[order] for k, v in nt.items()}

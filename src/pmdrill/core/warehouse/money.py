@@ -69,7 +69,9 @@ def build_money(rng: np.random.Generator, enr: Frame, learners: Frame, cat: Cata
         plan = np.where(plan_kind == 0, learners["annual"][enr["learner"][first]].astype(np.int64), 2)
         subs.append({"learner": enr["learner"][first], "plan": plan, "program": np.where(
             plan_kind == 2, enr["program"][first], NULL_ID), "started_at": pay_at[first],
-            "stop": finish + (d_tail[enr["learner"][first]] * DAY).astype(np.int64), "finished": finished_any,
+            # an enrollment never touched has no last activity: the subscription runs from its start
+            "stop": np.maximum(finish, pay_at[first]) + (d_tail[enr["learner"][first]] * DAY).astype(np.int64),
+            "finished": finished_any,
             "pressured": enr["pressured"][first]})
     sub = {key: np.concatenate([s[key] for s in subs]) for key in subs[0]}
     k = len(sub["learner"])
@@ -113,7 +115,9 @@ def build_money(rng: np.random.Generator, enr: Frame, learners: Frame, cat: Cata
     must_fail = last_charge & (reason[owner] == 4) & (canceled[owner] != NULL_TS)
     pay_sub: Frame = {"learner": sub["learner"][owner], "subscription": owner, "enrollment": np.full(len(owner), NULL_ID),
                       "program": np.full(len(owner), NULL_ID),
-                      "paid_at": first_charge[owner] + offset * period[owner] + rng.integers(0, 3_600, len(owner)),
+                      # a charge lands within the hour of its due time, never after the subscription stopped
+                      "paid_at": np.minimum(first_charge[owner] + offset * period[owner]
+                                            + rng.integers(0, 3_600, len(owner)), until[owner] - 1),
                       "amount": price[owner], "payment_type": np.zeros(len(owner), dtype=np.int8), "must_fail": must_fail}
     # one-off certificate purchases and degree tuition (one course's share of the degree per course)
     oo = np.flatnonzero(one_off)
