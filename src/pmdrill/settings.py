@@ -119,6 +119,8 @@ SETTINGS: tuple[Setting, ...] = (
             low=0.1, high=600),
     Setting("sql_memory_mb", 1024, "Memory limit of the SQL grading worker, in MB.", "int", low=64),
     Setting("sql_row_cap", 10000, "Most rows shown or sent back from one statement.", "int", low=1),
+    Setting("sql_compare_rows", 250000, "Most rows of a result compared when grading (results of any size up "
+            "to this are compared completely; only sql_row_cap rows are ever shown).", "int", low=1000),
     Setting("sandbox_workers", 0, "Hardened SQL worker processes per pmdrill process; 0 means one per CPU core "
             "(at least two).", "int", low=0, high=64),
     Setting("postgres_url", "", "PostgreSQL URL for --engine postgres (never printed).", "str", secret=True),
@@ -150,6 +152,7 @@ class Settings:
     sql_timeout_s: float
     sql_memory_mb: int
     sql_row_cap: int
+    sql_compare_rows: int
     sandbox_workers: int
     postgres_url: Secret
     tracker_url: Secret

@@ -47,7 +47,8 @@ class Grader:
         self.sandboxed = sandboxed
         self.timeout_s = self.settings.sql_timeout_s
         self.memory_mb = self.settings.sql_memory_mb
-        self.row_cap = self.settings.sql_row_cap
+        # grading compares results completely up to sql_compare_rows; sql_row_cap only bounds what is shown
+        self.row_cap = max(self.settings.sql_compare_rows, self.settings.sql_row_cap)
         self.hidden_dir = hidden_dir(self.settings)
         self._local: LocalRunner | None = None
         self._sandbox: SandboxPool | None = None

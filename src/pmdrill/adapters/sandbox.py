@@ -133,12 +133,13 @@ class Sandbox:
             pass
 
     # -- requests ----------------------------------------------------------------------------
-    def run(self, sql: str, db: HiddenDb | None = None) -> QueryResult:
-        """Run one read-only statement on the warehouse (db=None) or on a hidden test database."""
-        reply = self._request(("run", sql, None if db is None else self._payload(db)))
+    def run(self, sql: str, db: HiddenDb | None = None, *, cap: int | None = None) -> QueryResult:
+        """Run one read-only statement on the warehouse (db=None) or on a hidden test database;
+        ``cap`` fetches at most that many rows (default: the worker's row cap)."""
+        reply = self._request(("run", sql, None if db is None else self._payload(db), cap))
         if reply[0] == "missing":  # the worker dropped it (or was restarted): send the rows
             self._loaded.difference_update(reply[1])
-            reply = self._request(("run", sql, self._payload(db, full=True)))
+            reply = self._request(("run", sql, self._payload(db, full=True), cap))
         if db is not None:
             self._loaded.add(db.key)
         if reply[0] == "ok":

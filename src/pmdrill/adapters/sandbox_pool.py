@@ -60,9 +60,9 @@ class SandboxPool:
         finally:
             self._idle.put(worker)
 
-    def run(self, sql: str, db: HiddenDb | None = None) -> QueryResult:
+    def run(self, sql: str, db: HiddenDb | None = None, *, cap: int | None = None) -> QueryResult:
         with self._worker() as w:
-            return w.run(sql, db)
+            return w.run(sql, db, cap=cap)
 
     def run_each(self, sql: str, dbs: Sequence[HiddenDb]) -> list[QueryResult | SqlRuntimeError]:
         with self._worker() as w:

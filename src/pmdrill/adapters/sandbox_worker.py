@@ -272,8 +272,10 @@ def _single_select(con: Any, sql: str) -> None:
 
 
 def _execute(con: Any, sql: str, cfg: dict[str, Any], search_path: str | None = None, *,
-             checked: bool = False) -> tuple[Any, ...]:
-    """Run one SELECT on a new cursor under the deadline; ``checked``: _single_select already passed."""
+             checked: bool = False, cap: int | None = None) -> tuple[Any, ...]:
+    """Run one SELECT on a new cursor under the deadline; ``checked``: _single_select already passed;
+    ``cap``: fetch at most that many rows (never more than the configured row cap)."""
+    row_cap = min(cfg["row_cap"], int(cap)) if isinstance(cap, int) and cap > 0 else cfg["row_cap"]
     if not checked:
         _single_select(con, sql)
     cur = con.cursor()  # a new cursor per request: temp objects and settings die with it
@@ -285,15 +287,15 @@ def _execute(con: Any, sql: str, cfg: dict[str, Any], search_path: str | None = 
         try:
             cur.execute(sql)
             description = cur.description or []
-            rows = cur.fetchmany(cfg["row_cap"] + 1)
+            rows = cur.fetchmany(row_cap + 1)
         finally:
             _WATCHDOG.disarm()
             cur.interrupt()  # a streaming result keeps running after fetchmany
     finally:
         cur.close()
     elapsed = (time.perf_counter() - start) * 1000
-    truncated = len(rows) > cfg["row_cap"]
-    rows = rows[: cfg["row_cap"]]
+    truncated = len(rows) > row_cap
+    rows = rows[: row_cap]
     columns = [d[0] for d in description]
     types = [str(d[1]) for d in description]
     return columns, types, plain_rows(rows, types), truncated, round(elapsed, 3)
@@ -375,16 +377,17 @@ def serve(conn: Connection, cfg: dict[str, Any]) -> None:
                     conn.send(("error", _explain(e, cfg, time.perf_counter() - start)))
                     break
             continue
-        _, sql, db = message
+        _, sql, db, *rest = message
+        cap = rest[0] if rest else None
         start = time.perf_counter()
         try:
             if db is None:
-                reply = _execute(warehouse, sql, cfg)
+                reply = _execute(warehouse, sql, cfg, cap=cap)
             else:
                 if hidden is None:
                     hidden = HiddenDbs(cfg, ddl)
                 key, tables = db
-                reply = _execute(hidden.con, sql, cfg, search_path=hidden.schema_for(key, tables))
+                reply = _execute(hidden.con, sql, cfg, search_path=hidden.schema_for(key, tables), cap=cap)
             conn.send(("ok", reply))
         except Missing as e:
             conn.send(("missing", list(e.args)))

@@ -252,7 +252,7 @@ def run(ctx: Context, sql: str, *, dialect: str = "duckdb") -> dict[str, Any]:
     from pmdrill.core.sqlcheck import gate
 
     gated = gate.check(sql, dialect, as_of=ctx.as_of)
-    result = ctx.grader.answer_runner("duckdb").run(gated.duckdb_sql, None)
+    result = ctx.grader.pool.run(gated.duckdb_sql, None, cap=ctx.settings.sql_row_cap)
     return {"columns": list(result.columns), "types": list(result.types),
             "rows": [list(r) for r in result.rows], "truncated": result.truncated,
             "elapsed_ms": round(result.elapsed_ms, 2)}

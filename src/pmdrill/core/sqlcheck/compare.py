@@ -152,6 +152,10 @@ def compare(expected: QueryResult, got: QueryResult, *, ordered: bool = False,
         'columns'
     """
     n_exp, n_got = len(expected.columns), len(got.columns)
+    if got.truncated and expected.truncated:
+        return Comparison(False, "too_large", (f"Both results have more than {len(expected.rows):,} rows, more "
+                                               "than a grading compares; ask for a summary the question can "
+                                               "check (a count, a total, the top rows).",))
     if got.truncated and not expected.truncated:
         return Comparison(False, "truncated", ("Your query returns far more rows than the answer needs "
                                                f"(more than {len(got.rows)}).",))

@@ -211,3 +211,54 @@ def bigquery_dates(node: exp.Expression, warnings: list[str]) -> exp.Expression:
     if isinstance(node, exp.Extract) and node.this.name.upper() == "DAYOFWEEK":
         return exp.Paren(this=exp.Add(this=node, expression=exp.Literal.number(1)))
     return node
+
+
+# -- PostgreSQL and MySQL: functional dependence ---------------------------------------------------
+def grouped_by_key(node: exp.Expression, warnings: list[str]) -> exp.Expression:
+    """Grouping by a table's primary key lets the other columns of that table be selected as they are
+    (PostgreSQL and MySQL's ONLY_FULL_GROUP_BY both allow it; DuckDB does not): add them to GROUP BY,
+    which groups the same rows.
+
+    Example:
+        >>> sql = "SELECT c.course_id, c.title, COUNT(*) FROM courses c JOIN enrollments e ON " \\
+        ...       "e.course_id = c.course_id GROUP BY c.course_id"
+        >>> tree = sqlglot.parse_one(sql, read="postgres")
+        >>> grouped_by_key(tree, []).args["group"].sql("duckdb")
+        'GROUP BY c.course_id, c.title'
+    """
+    if not isinstance(node, exp.Select) or node.args.get("group") is None:
+        return node
+    from pmdrill.core.warehouse import schema
+
+    names = set(schema.table_names())
+    aliases: dict[str, str] = {}
+    for t in node.find_all(exp.Table):
+        if t.find_ancestor(exp.Select) is node and t.name in names:
+            aliases[(t.alias_or_name or t.name).lower()] = t.name
+    group = node.args["group"]
+    grouped = {(c.table.lower(), c.name.lower()) for c in group.expressions if isinstance(c, exp.Column)}
+    if len(aliases) == 1:  # an unqualified column then belongs to the only table
+        only = next(iter(aliases))
+        grouped |= {(only, n) for t, n in grouped if t == ""}
+
+    def table_of(col: exp.Column) -> str | None:
+        if col.table:
+            return col.table.lower() if col.table.lower() in aliases else None
+        owners = [a for a, t in aliases.items() if col.name in schema.table(t).column_names]
+        return owners[0] if len(owners) == 1 else None
+
+    added: list[exp.Expression] = []
+    for sel in node.expressions:
+        target = sel.unalias()
+        if not isinstance(target, exp.Column):
+            continue
+        alias = table_of(target)
+        if alias is None or (alias, target.name.lower()) in grouped:
+            continue
+        pk = schema.table(aliases[alias]).primary_key
+        if pk and all((alias, k) in grouped or ("", k) in grouped for k in pk):
+            added.append(target.copy())
+            grouped.add((alias, target.name.lower()))
+    if added:
+        group.set("expressions", [*group.expressions, *added])
+    return node

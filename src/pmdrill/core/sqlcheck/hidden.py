@@ -28,6 +28,8 @@ MIN_CANDIDATES = 8
 WAREHOUSE_AFTER = 4  # candidates tried before survivors are checked on the warehouse
 MAX_CANDIDATES = 120
 BASELINE = 2  # databases kept whatever the mutants say: NULLs, duplicates, parents without children
+SOFT_CANDIDATES = 32  # more databases tried, once every mutant that differs on the warehouse is killed
+SAFETY_S = 30.0  # a build that runs this long stops (a pathological reference); the counts above end the rest
 _INVALID = ("Binder Error", "Catalog Error", "Parser Error", "Not implemented", "syntax error")
 
 
@@ -39,7 +41,7 @@ class BuildReport:
     valid: int = 0  # that run at all
     killed: int = 0  # told apart by the kept databases
     unkilled: list[str] = field(default_factory=list)  # differ on the warehouse, no small db found
-    equivalent: int = 0  # never differed anywhere they were run
+    equivalent: int = 0  # gave the warehouse's answer and no kept database's: likely no mistake at all
     candidates: int = 0
     kept: int = 0
     elapsed_ms: float = 0.0
@@ -121,12 +123,16 @@ def _run(runner: Runner, sql: str, db: HiddenDb | None) -> QueryResult | str:
 
 
 def build(tree: exp.Expression, ref_sql: str, runner: Runner, *, as_of: dt.date, seed: int = 0,
-          budget_s: float = 2.0, use_warehouse: bool = True,
+          budget_s: float = SAFETY_S, use_warehouse: bool = True,
           extra: tuple[tuple[str, str], ...] = ()) -> tuple[list[HiddenDb], BuildReport]:
     """The hidden databases of a reference (DuckDB ``ref_sql`` and its tree), and how they were found.
 
     ``runner`` runs trusted SQL (the reference and its mutants) on candidate databases and, for
     mutants no small database kills, on the warehouse (db=None) when ``use_warehouse``.
+
+    Deterministic: what is tried is bounded by counts of candidates, never by the clock, so the same
+    reference gets the same databases (and every answer the same verdict) on a fast or a loaded machine;
+    ``budget_s`` is only a safety stop for a pathological reference.
     """
     t0 = time.perf_counter()
     deadline = t0 + budget_s
@@ -155,21 +161,28 @@ def build(tree: exp.Expression, ref_sql: str, runner: Runner, *, as_of: dt.date,
     n_seen = 0
     ref_wh: QueryResult | str | None = None
     hard: list[int] = []
+    # mutants that give the warehouse's answer: a mistake only other data shows (a boundary the warehouse
+    # never hits, a tie it never has), or no mistake at all. They stay alive, after the others, for
+    # SOFT_CANDIDATES more databases: what a coach's own reference needs as much as a bank question
+    soft: set[int] = set()
+    hard_done_at: int | None = None
     baseline: list[HiddenDb] = []
     while True:
         if n_seen >= MAX_CANDIDATES or time.perf_counter() > deadline:
             break
-        if not alive and n_seen >= MIN_CANDIDATES:
-            break
-        if (n_seen >= WAREHOUSE_AFTER or time.perf_counter() > t0 + budget_s * 0.3) and use_warehouse \
+        if n_seen >= MIN_CANDIDATES and not [i for i in alive if i not in soft]:
+            hard_done_at = n_seen if hard_done_at is None else hard_done_at
+            if not alive or n_seen - hard_done_at >= SOFT_CANDIDATES:
+                break
+        if n_seen >= WAREHOUSE_AFTER and use_warehouse \
                 and ref_wh is None and alive:
-            # the survivors so far: which of them differ at all? only those are worth more databases
+            # the survivors so far: which of them differ on the warehouse? those come first
             ref_wh = _run(runner, ref_sql, None)
             if isinstance(ref_wh, QueryResult):
                 hard = [i for i in alive if i < len(extra) or differs(ref_wh, ms[i].sql, None, i)]
                 alive = [i for i in alive if i not in invalid]
-                report.equivalent = len([i for i in alive if i not in hard])
-                alive = hard
+                soft = {i for i in alive if i not in hard}
+                alive = hard + sorted(soft)
                 if not alive:
                     continue
         db = next(stream)
@@ -191,13 +204,15 @@ def build(tree: exp.Expression, ref_sql: str, runner: Runner, *, as_of: dt.date,
         ref_wh = _run(runner, ref_sql, None)
         if isinstance(ref_wh, QueryResult):
             hard = [i for i in alive if i < len(extra) or differs(ref_wh, ms[i].sql, None, i)]
-            report.equivalent = len([i for i in alive if i not in hard and i not in invalid])
+            soft = {i for i in alive if i not in hard and i not in invalid}
             alive = hard
     elif not use_warehouse:
-        report.equivalent = len(alive)
+        soft = set(alive)
+    report.equivalent = len([i for i in alive if i in soft and i not in invalid])
+    alive = [i for i in alive if i not in soft]
     report.unkilled = [ms[i].label for i in alive if i not in invalid]
     report.valid = len(ms) - len(invalid)
-    chosen = _cover(kills, ms, runner, ref_sql, ordered, sort_cols, max(deadline, time.perf_counter() + 0.1))
+    chosen = _cover(kills, ms, runner, ref_sql, ordered, sort_cols)
     keys = {db.key for db in chosen}
     chosen += [HiddenDb(db.tables, note="baseline: random rows with NULLs, duplicates and parents "
                         "without children") for db in baseline if db.key not in keys]
@@ -229,15 +244,14 @@ def _killed(runner: Runner, expected: QueryResult, alive: list[int], ms: list[mu
 
 
 def _cover(kills: list[tuple[HiddenDb, QueryResult, set[int]]], ms: list[mutants.Mutant], runner: Runner,
-           ref_sql: str, ordered: bool, sort_cols: tuple[int, ...] | None, deadline: float) -> list[HiddenDb]:
+           ref_sql: str, ordered: bool, sort_cols: tuple[int, ...] | None) -> list[HiddenDb]:
     """The fewest kept databases that still kill every killed mutant (greedy set cover)."""
     everything = set().union(*(k for _db, _e, k in kills)) if kills else set()
     matrix = [set(k) for _db, _e, k in kills]
-    # a database kept early may also kill mutants first killed later: fill in what time allows
+    # a database kept early may also kill mutants first killed later: fill the matrix in, in a fixed
+    # order (the chosen databases must not depend on timing)
     for j, (db, expected, _k) in enumerate(kills):
-        for i in everything - matrix[j]:
-            if time.perf_counter() > deadline:
-                break
+        for i in sorted(everything - matrix[j]):
             out = _run(runner, ms[i].sql, db)
             if isinstance(out, QueryResult) and not compare(expected, out, ordered=ordered, sort_cols=sort_cols).equal:
                 matrix[j].add(i)

@@ -198,6 +198,16 @@ def _sites(node: exp.Expression, aliases: dict[str, str]) -> Iterator[tuple[Edit
                     return exp.Cast(this=exp.Literal.string(text), to=n.args["to"].copy()), \
                         f"date {n.this.this} -> {text}", "literal"
                 yield edit_20, "literal"
+    if isinstance(node, exp.Between):
+        # a range with one end left out: "after Jan 1" for "from Jan 1", "before Dec 31" for "to Dec 31"
+        for low_op, high_op, says in ((exp.GT, exp.LTE, "low end excluded"), (exp.GTE, exp.LT, "high end excluded")):
+            def edit_22(n: exp.Expression, low_op: type[exp.Expression] = low_op, high_op: type[exp.Expression] = high_op,
+                        says: str = says) -> tuple[exp.Expression, str, str]:
+                x = n.this
+                both = exp.And(this=low_op(this=x.copy(), expression=n.args["low"].copy()),
+                               expression=high_op(this=x.copy(), expression=n.args["high"].copy()))
+                return exp.Paren(this=both), f"BETWEEN -> {says}", "compare"
+            yield edit_22, "compare"
     if isinstance(node, exp.Column) and node.table in aliases and _in_condition(node):
         table = aliases[node.table]
         cols = _schema()[table]
@@ -291,6 +301,12 @@ def generate(tree: exp.Expression, limit: int = MAX_MUTANTS, *, qualify_columns:
                 continue
             seen.add(sql)
             out.append(Mutant(sql, label, operator))
+    if isinstance(base, exp.Select | exp.Union) and base.args.get("limit") is None:
+        # the first row only (ORDER BY ... LIMIT 1 for "the course with the most"): a database where the
+        # reference returns several rows (a tie at the top) tells it apart
+        only = exp.select("*").from_(exp.Subquery(this=base.copy(), alias=exp.TableAlias(this=exp.to_identifier("q"))))
+        out.append(Mutant(only.limit(1).sql(dialect="duckdb"), "only the first row (ties at the top dropped)", "ties"))
+        seen.add(out[-1].sql)
     for m in _column_swaps_everywhere(base, aliases):
         if m.sql not in seen:
             seen.add(m.sql)
