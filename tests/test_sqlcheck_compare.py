@@ -174,3 +174,29 @@ def test_fast_path_agrees_with_the_full_comparison(expected: str, got: str, orde
     assert fast == full
     if expected == got:
         assert fast.equal  # NaN included: it is "no value" on both sides
+
+
+def findings(expected: str, got: str) -> str:
+    c = compare(q(expected), q(got))
+    assert not c.equal
+    return " ".join(c.findings)
+
+
+def test_an_integer_off_by_one_is_not_told_to_round() -> None:
+    # the old message sent every near miss to rounding and integer division
+    text = findings("SELECT * FROM (VALUES ('a', 41), ('b', 120)) t(k, n)",
+                    "SELECT * FROM (VALUES ('a', 42), ('b', 120)) t(k, n)")
+    assert "round" not in text.lower() and "integer division" not in text
+    assert "off by up to 1" in text and "counted differently" in text
+
+
+def test_rounding_named_only_when_rounding_explains_the_values() -> None:
+    rounded = findings("SELECT 0.4567::DOUBLE AS r UNION ALL SELECT 1.25", "SELECT 0.5::DOUBLE AS r UNION ALL SELECT 1.3")
+    assert "rounded to 1 decimal" in rounded
+    truncated = findings("SELECT 0.4567::DOUBLE AS r UNION ALL SELECT 1.2389", "SELECT 0.456::DOUBLE AS r UNION ALL SELECT 1.238")
+    assert "truncated to 3 decimals" in truncated
+    whole = findings("SELECT 12.7::DOUBLE AS r UNION ALL SELECT 3.5", "SELECT 12 AS r UNION ALL SELECT 3")
+    assert "integer division" in whole
+    # close, but no rounding gives these numbers: the message must not claim it does
+    other = findings("SELECT 10.00::DOUBLE AS r UNION ALL SELECT 20.00", "SELECT 10.07::DOUBLE AS r UNION ALL SELECT 20.11")
+    assert "rounding does not explain it" in other and "round to" not in other.lower()

@@ -167,6 +167,20 @@ MORE_CASES: list[tuple[str, str, Any]] = [
     ("bigquery", "SELECT 7 / 2", 3.5),
     ("bigquery", "SELECT SAFE_DIVIDE(1, 0)", None),
     ("bigquery", "SELECT CURRENT_DATE()", dt.date(2026, 6, 30)),
+    # a DECIMAL without precision: PostgreSQL's numeric keeps every digit, MySQL's is DECIMAL(10,0),
+    # BigQuery's NUMERIC has 9 decimals (DuckDB's bare DECIMAL is DECIMAL(18,3))
+    ("postgres", "SELECT ROUND(0.12345::numeric, 4)", Decimal("0.1235")),
+    ("postgres", "SELECT ROUND(CAST(2 AS numeric) / 3, 5)", Decimal("0.66667")),
+    ("mysql", "SELECT CAST(0.6 AS DECIMAL)", 1),
+    ("bigquery", "SELECT CAST(0.1234567891 AS NUMERIC)", Decimal("0.123456789")),
+    # percentile_cont is double precision whatever it reads (DuckDB keeps a DECIMAL's scale)
+    ("postgres", "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM (VALUES (1.25::numeric(5,2)), "
+                 "(2.50::numeric(5,2))) t(x)", 1.875),
+    ("bigquery", "SELECT DISTINCT PERCENTILE_CONT(x, 0.5) OVER () FROM (SELECT CAST(1.25 AS NUMERIC) AS x "
+                 "UNION ALL SELECT CAST(2.5 AS NUMERIC)) t", 1.875),
+    # BigQuery's ARRAY_AGG(... LIMIT n): the first n of the ordered list
+    ("bigquery", "SELECT ARRAY_AGG(x ORDER BY x DESC LIMIT 2)[OFFSET(1)] FROM (SELECT 1 AS x UNION ALL "
+                 "SELECT 2 UNION ALL SELECT 3) t", 2),
 ]
 
 

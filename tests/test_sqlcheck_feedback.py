@@ -38,7 +38,10 @@ def test_join_type_and_join_keys() -> None:
     inner = BASE.replace("LEFT JOIN", "JOIN")
     d = diff(BASE, inner)
     assert [x.kind for x in d] == ["join_type"]
-    assert "LEFT JOIN" in d[0].message and "INNER JOIN" in d[0].message
+    # first in the candidate's terms (their INNER JOIN drops rows), the reference's LEFT JOIN on request
+    assert "INNER JOIN" in d[0].message and "LEFT" not in d[0].message
+    assert "LEFT JOIN" in d[0].detail and "LEFT JOIN" in d[0].to_dict(reveal=True)["detail"]
+    assert "detail" not in d[0].to_dict()
     assert "join_keys" in kinds(BASE, BASE.replace("e.course_id = c.course_id", "e.learner_id = c.course_id"))
 
 
@@ -60,7 +63,7 @@ def test_grouping_aggregates_windows_and_order() -> None:
     assert "group_differs" in kinds(BASE, BASE.replace("GROUP BY c.domain", "GROUP BY c.domain, c.level"))
     assert kinds(BASE, BASE.replace("COUNT(DISTINCT e.learner_id)", "COUNT(e.learner_id)")) == ["aggregate_distinct"]
     star = diff("SELECT COUNT(*) FROM learners", "SELECT COUNT(learner_goal) FROM learners")
-    assert star[0].kind == "aggregate" and "skips NULLs" in star[0].message
+    assert star[0].kind == "aggregate" and "learner goal is NULL" in star[0].message and "COUNT(*)" in star[0].detail
     ranked = "SELECT learner_id, RANK() OVER (PARTITION BY country ORDER BY signed_up_at) FROM learners"
     rowno = ranked.replace("RANK()", "ROW_NUMBER()")
     assert kinds(ranked, rowno).count("window") == 2
@@ -156,3 +159,115 @@ def test_silence_is_missing_not_wrong_and_extra_tables_are_questioned() -> None:
 def test_wrong_join_key_is_questioned() -> None:
     s = statuses("join enrollments to payments on enrollment_id, last 30 days, count distinct learners")
     assert s["join"] == ["questioned"]
+
+
+def _reference_clauses(ref: str, ans: str) -> list[str]:
+    """The reference's own clause texts that the answer lacks: what a first-level message must not say."""
+    r = logic_diff.extract(sqlglot.parse_one(ref, read="duckdb"))
+    a = logic_diff.extract(sqlglot.parse_one(ans, read="duckdb"))
+    out = [p for p in r.filters + r.having if p not in a.filters + a.having]
+    answer_keys = {k for j in a.joins for k in j.keys}
+    out += [f"{x} = {y}" for j in r.joins for x, y in j.keys if (x, y) not in answer_keys]
+    out += [g for g in r.group_by if g not in a.group_by]
+    out += [f"{f}({'DISTINCT ' if d else ''}{arg})" for f, d, arg in r.aggregates - a.aggregates]
+    out += [w for w in r.windows if w not in a.windows]
+    own = " ".join([*a.filters, *a.having, *(f"{x} = {y}" for x, y in answer_keys), *a.group_by,
+                    *(f"{f}({'DISTINCT ' if d else ''}{arg})" for f, d, arg in a.aggregates), *a.windows])
+    return [c for c in out if c not in own]  # what the candidate wrote may be quoted back to them
+
+
+def test_first_level_feedback_never_quotes_the_reference_on_any_bank_mistake() -> None:
+    from pmdrill.core.sqlcheck import bank
+
+    checked = 0
+    for q in bank.load_bank():
+        ref = gate.check(q.reference, "duckdb", as_of=AS_OF).duckdb_sql
+        for w in q.wrong_answers:
+            ans = gate.check(w.sql, "duckdb", as_of=AS_OF).duckdb_sql
+            hidden = _reference_clauses(ref, ans)
+            for d in logic_diff.diff(sqlglot.parse_one(ref, read="duckdb"), sqlglot.parse_one(ans, read="duckdb")):
+                checked += 1
+                assert not [c for c in hidden if c in d.message], (q.id, d)
+                assert d.detail or d.kind.endswith("_extra") or d.kind in ("table_extra", "distinct", "window"), d
+    assert checked > 100
+
+
+def test_a_missing_filter_is_first_said_in_the_questions_terms() -> None:
+    ref = ("SELECT COUNT(DISTINCT p.learner_id) FROM payments p JOIN learners l ON l.learner_id = p.learner_id "
+           "WHERE NOT l.is_internal_test AND p.status = 'succeeded'")
+    ans = "SELECT COUNT(DISTINCT p.learner_id) FROM payments p JOIN learners l ON l.learner_id = p.learner_id"
+    d = diff(ref, ans)
+    assert [x.kind for x in d] == ["filter_missing", "filter_missing"]
+    assert "not real learners" in d[0].message and "is_internal_test" not in d[0].message
+    assert "NOT learners.is_internal_test" in d[0].detail
+    assert "status" in d[1].message and "succeeded" not in d[1].message and "succeeded" in d[1].detail
+
+
+# ---- a window is confirmed only when the plan names the same one -----------------------------
+
+MAY = ("SELECT COUNT(DISTINCT p.learner_id) FROM payments p JOIN learners l ON l.learner_id = p.learner_id "
+       "WHERE NOT l.is_internal_test AND p.status = 'succeeded' AND p.paid_at >= DATE '2026-05-01' "
+       "AND p.paid_at < DATE '2026-06-01'")
+
+
+def window_statuses(plan: str, ref: str = MAY, dialect: str = "duckdb") -> list[str]:
+    tree = sqlglot.parse_one(gate.check(ref, dialect, as_of=AS_OF).duckdb_sql, read="duckdb")
+    return [p.status for p in logic_first.check_plan(plan, tree, as_of=AS_OF)
+            if p.part == "filter" and "paid_at" in p.detail]
+
+
+@pytest.mark.parametrize("plan, expected", [
+    ("I'll look at who paid recently", "questioned"),              # prose, not a window
+    ("count payments in the last 30 days", "questioned"),          # another window
+    ("count payments in June 2026", "questioned"),
+    ("real learners with a succeeded payment, count distinct learners", "missing"),  # silent
+    ("real learners with a succeeded payment in May 2026, count distinct learners", "confirmed"),
+    ("payments made during may, each learner once", "confirmed"),
+    ("keep paid_at from 2026-05-01 to 2026-05-31, distinct learners", "confirmed"),
+    ("last month's paying learners", "confirmed"),                 # the as-of is 2026-06-30: last month is May
+])
+def test_a_window_is_confirmed_only_when_named(plan: str, expected: str) -> None:
+    assert set(window_statuses(plan)) == {expected}
+
+
+@pytest.mark.parametrize("ref, dialect, right, wrong", [
+    ("SELECT COUNT(*) FROM payments WHERE paid_at >= CURRENT_DATE - INTERVAL '30 days'", "postgres",
+     "payments in the past 30 days", "payments in May 2026"),
+    ("SELECT COUNT(*) FROM payments WHERE paid_at >= DATE '2026-06-30' - INTERVAL 12 MONTH", "duckdb",
+     "payments over the last 12 months", "payments in the last 30 days"),
+    ("SELECT COUNT(*) FROM payments WHERE paid_at BETWEEN '2026-01-01' AND '2026-03-31 23:59:59'", "duckdb",
+     "payments in Q1 2026", "payments in 2026"),
+    ("SELECT COUNT(*) FROM payments WHERE date_trunc('month', paid_at) = DATE '2026-04-01'", "duckdb",
+     "payments in April", "payments since April"),
+    ("SELECT COUNT(*) FROM payments WHERE EXTRACT(YEAR FROM paid_at) = 2025", "duckdb",
+     "all payments made in 2025", "payments in the last 12 months"),
+])
+def test_windows_of_any_reference_shape(ref: str, dialect: str, right: str, wrong: str) -> None:
+    assert set(window_statuses(right, ref, dialect)) == {"confirmed"}
+    assert set(window_statuses(wrong, ref, dialect)) == {"questioned"}
+    assert set(window_statuses("count the payments", ref, dialect)) == {"missing"}
+
+
+def test_an_age_cut_off_is_a_window_too() -> None:
+    ref = ("SELECT AVG(CASE WHEN completed_at IS NOT NULL THEN 1 ELSE 0 END) FROM enrollments "
+           "WHERE enrolled_at < DATE '2026-06-30' - INTERVAL 180 DAY")
+    tree = sqlglot.parse_one(gate.check(ref, "duckdb", as_of=AS_OF).duckdb_sql, read="duckdb")
+
+    def status(plan: str) -> set[str]:
+        return {p.status for p in logic_first.check_plan(plan, tree, as_of=AS_OF)
+                if p.part == "filter" and "enrolled_at" in p.detail}
+
+    assert status("completion rate of enrollments at least 180 days old") == {"confirmed"}
+    assert status("completion rate of enrollments older than 90 days") == {"questioned"}
+
+
+def test_plan_feedback_keeps_the_reference_clause_for_when_asked() -> None:
+    tree = sqlglot.parse_one(gate.check(MAY, "duckdb", as_of=AS_OF).duckdb_sql, read="duckdb")
+    parts = logic_first.check_plan("count learners", tree, as_of=AS_OF)
+    missing = [p for p in parts if p.status != "confirmed"]
+    assert missing
+    for p in missing:
+        text = p.message.lower()
+        assert "2026-05-01" not in text and "is_internal_test" not in text and "succeeded" not in text, p
+        assert "detail" not in p.to_dict() and p.to_dict(reveal=True)["detail"] == (p.detail or p.message)
+    assert any("2026-05-01" in p.detail for p in missing) and any("is_internal_test" in p.detail for p in missing)

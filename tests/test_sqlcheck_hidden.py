@@ -234,3 +234,25 @@ def test_cache_codec_round_trips_types() -> None:
                   note="kills: x")
     dbs, report = hidden.decode(json.loads(json.dumps(hidden.encode([db], hidden.BuildReport(killed=3)))))
     assert dbs[0].tables == db.tables and dbs[0].key == db.key and report.killed == 3
+
+
+@pytest.mark.parametrize("ref, label", [
+    ("SELECT COUNT(DISTINCT c.learner_id) AS n FROM certificates c WHERE NOT EXISTS (SELECT 1 FROM learners r "
+     "WHERE r.referred_by_learner_id = c.learner_id AND NOT r.is_internal_test)", "NOT EXISTS -> NOT IN (NULL keys)"),
+    ("SELECT COUNT(*) AS n FROM learners l WHERE l.learner_id NOT IN (SELECT r.referred_by_learner_id FROM learners r "
+     "WHERE r.acquisition_channel = 'referral')", "NOT IN -> NOT EXISTS (NULL keys)"),
+    ("SELECT payment_type, SUM(amount_usd) AS revenue FROM payments WHERE paid_at >= DATE '2026-01-01' "
+     "AND paid_at < TIMESTAMP '2026-04-01' GROUP BY payment_type", "the last second dropped"),
+])
+def test_null_keys_and_the_last_second_are_told_apart(ref: str, label: str, runner: LocalRunner) -> None:
+    """Mistakes only data the warehouse may lack can show: NOT IN over a NULL key, and '<= 23:59:59' for
+    '< midnight' (a payment at 23:59:59.5). A hidden database must hold that data."""
+    g, dbs, _report = _build(ref, runner)
+    ms = [m for m in mutants.generate(g.tree) if label in m.label]
+    assert ms, [m.label for m in mutants.generate(g.tree)]
+    ordered, sort_cols = order_spec(g.tree)
+    for m in ms:
+        assert any(not compare(runner.run(g.duckdb_sql, db), runner.run(m.sql, db), ordered=ordered,
+                               sort_cols=sort_cols).equal for db in dbs), m.label
+    for db in dbs:
+        assert datagen.check_db(db, AS_OF) == []

@@ -52,6 +52,11 @@ def test_sql_wrong_then_right_with_ctrl_enter(page: Any) -> None:
     expect()(page.get_by_test_id("ce-got")).to_be_visible()
     assert page.locator("[data-testid=counterexample] td.diff-cell").count() >= 1
     screenshot(page, "sql-question-wrong")
+    # feedback in levels: the first says what is wrong in the candidate's terms, "Tell me more" the clause
+    assert "is_internal_test" not in verdict.inner_text()
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_test_id("tell-me-more").click()
+    expect()(page.get_by_test_id("explain")).to_contain_text("is_internal_test", timeout=30_000)
     replace_sql(page, q.reference)
     page.keyboard.press("Control+Enter")
     expect()(verdict).to_contain_text("Correct", timeout=30_000)

@@ -90,19 +90,50 @@ def solution(ctx: Context, qid: str) -> dict[str, Any]:
             "common_mistakes": [w.why for w in q.wrong_answers]}
 
 
-def logic(ctx: Context, qid: str, plan: str) -> dict[str, Any]:
+def logic(ctx: Context, qid: str, plan: str, *, reveal: bool = False) -> dict[str, Any]:
     """Logic first: each part of the plan in words is confirmed, questioned or missing.
 
-    The plan is kept with the question and recorded with the next answer to it.
+    Each part asks in the candidate's terms; ``reveal`` adds the reference's own clause (``detail``),
+    which counts as every hint used. The plan is kept with the question and recorded with the next
+    answer to it.
     """
     if not plan.strip():
         raise UsageError("the plan is empty", where="--plan")
     q = question(ctx, qid)
     ref = prepare_reference(q, as_of=ctx.as_of)
-    parts = logic_first.check_plan(plan, ref.tree)
+    parts = logic_first.check_plan(plan, ref.tree, as_of=ctx.as_of)
     summary_ = logic_first.summary(parts)
     records.note(ctx, item_id("sql", q.id), plan=plan, plan_share=plan_share(summary_))
-    return {"id": q.id, "plan": plan, "parts": [p.to_dict() for p in parts], "summary": summary_}
+    if reveal:
+        _note_revealed(ctx, q)
+    return {"id": q.id, "plan": plan, "parts": [p.to_dict(reveal=reveal) for p in parts], "summary": summary_,
+            "revealed": reveal}
+
+
+def _note_revealed(ctx: Context, q: bank.Question | None) -> None:
+    """Seeing the reference's clauses counts, for the next answer, as having used every hint."""
+    if q is not None:
+        records.note(ctx, item_id("sql", q.id), hints=len(q.hints), revealed=True)
+
+
+def explain(ctx: Context, qid: str | None, answer: str, *, reference: str | None = None,
+            dialect: str = "duckdb") -> dict[str, Any]:
+    """"Tell me more" after a wrong answer: each difference with the reference's own clause. Nothing
+    is graded or recorded as an attempt; for a bank question it counts as every hint used."""
+    from pmdrill.core.sqlcheck import gate, logic_diff
+
+    check_dialect(dialect)
+    if (qid is None) == (reference is None):
+        raise UsageError("give a question ID or a reference query (one of them)")
+    if not answer.strip():
+        raise UsageError("the answer is empty", where="--answer")
+    q = question(ctx, qid) if qid is not None else None
+    ref = prepare_reference(q if q is not None else reference, as_of=ctx.as_of)
+    gated = gate.check(answer, dialect, as_of=ctx.as_of)
+    diffs = logic_diff.diff(ref.tree, gated.tree)
+    _note_revealed(ctx, q)
+    return {"id": q.id if q is not None else None, "differences": [d.to_dict(reveal=True) for d in diffs],
+            "revealed": True}
 
 
 def plan_share(counts: dict[str, int]) -> float:
@@ -148,11 +179,12 @@ def outcome_of(result: GradeResult, *, iid: str, title: str, topics: tuple[str, 
 def check(ctx: Context, qid: str | None, answer: str, *, reference: str | None = None, dialect: str = "duckdb",
           engine: str = "duckdb", url: str | None = None, record: bool | None = None,
           mock_id: str | None = None, seconds: float | None = None, source: str | None = None,
-          timed: bool = True) -> SqlCheck:
+          timed: bool = True, reveal: bool = False) -> SqlCheck:
     """Grade ``answer`` against a bank question or an ad-hoc reference, and record the attempt.
 
     The time taken is ``seconds``, else the time since the question was shown; ``timed=False`` records
-    none (answers graded from files)."""
+    none (answers graded from files). Feedback on a wrong answer is in the candidate's terms;
+    ``reveal`` adds the reference's clauses (``logic_detail``), counted as every hint used next time."""
     check_dialect(dialect)
     if engine not in ENGINES:
         raise UsageError(f"engine {engine!r} is not one of {', '.join(ENGINES)}", where="--engine")
@@ -199,6 +231,10 @@ def check(ctx: Context, qid: str | None, answer: str, *, reference: str | None =
                                  mock_id=mock_id, source=source, question_hash=qhash, submitted_at=at,
                                  had_pending=bool(state))
         out.attempt_id = attempt.id
+    if reveal and not result.correct:
+        out.extra["logic_detail"] = list(result.logic_detail)
+        if _recording(ctx, record):
+            _note_revealed(ctx, target)
     return out
 
 

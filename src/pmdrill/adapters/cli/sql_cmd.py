@@ -30,6 +30,8 @@ app = typer.Typer(help="SQL practice: questions graded on the warehouse and hidd
                   no_args_is_help=True)
 
 _DIALECT_HELP = ", ".join(CHOICES)
+_RevealOpt = typer.Option(False, "--reveal", help="After a wrong answer or an open plan, also show the "
+                          "reference's clause for each difference (counts as every hint used).")
 _PlanFileOpt = typer.Option(None, "--plan-file", help="A file holding your plan.")
 _AnswerOpt = typer.Option(None, "--answer", "-a", help="File holding your SQL ('-' reads standard input).")
 _ReferenceOpt = typer.Option(None, "--reference", help="Grade against this reference SQL file.")
@@ -107,19 +109,24 @@ def solution(question_id: str = typer.Argument(..., metavar="ID"), json_: bool =
 def logic(question_id: str = typer.Argument(..., metavar="ID"),
           plan_text: str | None = typer.Option(None, "--plan", help="Your plan in words."),
           plan_file: Path | None = _PlanFileOpt,
+          reveal: bool = _RevealOpt,
           json_: bool = JsonOpt) -> None:
     """Logic first: state the plan in words; each part is confirmed or questioned."""
     if (plan_text is None) == (plan_file is None):
         raise UsageError("give the plan with --plan TEXT or --plan-file FILE (one of them)")
     text = plan_text if plan_text is not None else read_text(plan_file, "plan")  # type: ignore[arg-type]
-    data = sql_practice.logic(app_ctx(), question_id, text)
+    data = sql_practice.logic(app_ctx(), question_id, text, reveal=reveal)
 
     def render(d: dict[str, Any]) -> None:
         marks = {"confirmed": "[green]✓[/]", "questioned": "[yellow]?[/]", "missing": "[dim]…[/]"}
         for p in d["parts"]:
             console.print(f"{marks[p['status']]} {esc(p['part'])}: {esc(p['message'])}")
+            if d.get("revealed") and p["status"] != "confirmed" and p.get("detail") and p["detail"] != p["message"]:
+                console.print(f"    [dim]{esc(p['detail'])}[/]")
         s = d["summary"]
         console.print(f"\n{esc(s['confirmed'])} confirmed, {esc(s['questioned'])} questioned, {esc(s['missing'])} not mentioned")
+        if not d.get("revealed") and s["questioned"] + s["missing"]:
+            console.print("[dim]Stuck? --reveal shows the reference's clause for each open part (counts as the hints).[/]")
 
     emit(data, json_, render)
 
@@ -134,6 +141,14 @@ def render_result(d: dict[str, Any]) -> None:
         for line in d.get("feedback", []):
             if line != d.get("error"):
                 console.print(f"  - {line}", markup=False)
+        detail = [x["detail"] for x in d.get("logic_detail") or [] if x.get("detail") and x["detail"] != x["message"]]
+        if detail:
+            console.print("\n[bold]The reference, clause by clause[/] (you asked for more):")
+            for line in detail:
+                console.print(f"  - {line}", markup=False)
+        elif d.get("logic_diff") and "logic_detail" not in d:
+            console.print("[dim]  Want more? --reveal shows the reference's clause for each difference "
+                          "(counts as the hints).[/]")
         ce = d.get("counterexample")
         if ce:
             console.print(f"\n[bold]Smallest counterexample[/] ({esc(ce.get('rows'))} rows):")
@@ -172,6 +187,7 @@ def check(question_id: str | None = typer.Argument(None, metavar="[ID]"),
           url: str | None = typer.Option(None, "--url", help="PostgreSQL URL for --engine postgres."),
           batch: Path | None = _BatchOpt,
           no_record: bool = NoRecordOpt,
+          reveal: bool = _RevealOpt,
           json_: bool = JsonOpt) -> None:
     """Grade an answer: on the warehouse and the question's hidden databases, with feedback."""
     ctx = app_ctx()
@@ -201,7 +217,7 @@ def check(question_id: str | None = typer.Argument(None, metavar="[ID]"),
     answer_sql = read_text(answer, "answer")
     ref_sql = read_text(reference, "reference") if reference is not None else None
     result = sql_practice.check(ctx, question_id, answer_sql, reference=ref_sql, dialect=dialect, engine=engine,
-                                url=url, record=record)
+                                url=url, record=record, reveal=reveal)
     emit(result, json_, render_result)
 
 

@@ -300,10 +300,13 @@ def _value_mismatch(exp_cols: list[list[Any]], got_cols: list[list[Any]]) -> Com
                                 "(0.4567) versus a percent (45.67). Return the scale the question asks for.")
                 break
         else:
-            near = [j for j, gc in enumerate(got_cols) if j not in matched_got and _close(ec, gc)]
-            if near:
-                findings.append(f"Column {near[0] + 1} is close but not equal: round to at least 2 decimals "
-                                "without truncating, and check integer division (1/2 = 0 in some engines).")
+            for j, gc in enumerate(got_cols):
+                if j in matched_got:
+                    continue
+                why = near_miss(ec, gc)
+                if why:
+                    findings.append(f"Column {j + 1} {why}")
+                    break
     if unmatched_exp and len(unmatched_exp) < len(exp_cols):
         findings.append(f"{len(exp_cols) - len(unmatched_exp)} of {len(exp_cols)} columns match; "
                         "the others hold different values.")
@@ -314,6 +317,47 @@ def _value_mismatch(exp_cols: list[list[Any]], got_cols: list[list[Any]]) -> Com
     return Comparison(False, "rows", tuple(findings))
 
 
-def _close(ec: Sequence[Any], gc: Sequence[Any]) -> bool:
+def near_miss(ec: Sequence[Any], gc: Sequence[Any]) -> str | None:
+    """What explains a numeric column that is almost the reference's, in the candidate's terms, or
+    None. Rounding, truncation and integer division are named only when they reproduce every value:
+
+    >>> near_miss([0.4567, 1.5], [0.46, 1.5])
+    >>> near_miss([0.4567, 1.25], [0.5, 1.3])
+    'is the answer rounded to 1 decimal: keep at least 2 decimals.'
+    >>> near_miss([12.7, 3.5], [12, 3])
+    'holds whole numbers where the answer has fractions: check integer division (7/2 = 3 in PostgreSQL) or a cast to an integer.'
+    >>> print(near_miss([41, 120], [42, 120]))
+    holds whole numbers close to the answer's but not equal (off by up to 1): some rows are counted differently; check boundaries, duplicates and which rows are excluded.
+    """
     a, b = sorted(_nums(ec)), sorted(_nums(gc))
-    return bool(a) and len(a) == len(b) and all(abs(x - y) <= 0.02 * max(1.0, abs(x)) for x, y in zip(a, b, strict=True))
+    if not a or len(a) != len(b) or len(a) != len([v for v in ec if not _is_null(v)]):
+        return None
+    if all(x == y for x, y in zip(a, b, strict=True)):
+        return None
+    whole = all(float(y).is_integer() for y in b)
+    if all(float(x).is_integer() for x in a) and whole:
+        if all(abs(x - y) <= max(1.0, 0.02 * abs(x)) for x, y in zip(a, b, strict=True)):
+            off = max(abs(x - y) for x, y in zip(a, b, strict=True))
+            return (f"holds whole numbers close to the answer's but not equal (off by up to {off:g}): some rows "
+                    "are counted differently; check boundaries, duplicates and which rows are excluded.")
+        return None
+    pairs = [(decimal.Decimal(repr(x)), decimal.Decimal(repr(y))) for x, y in zip(a, b, strict=True)]
+    if whole and all(y == x.to_integral_value(decimal.ROUND_DOWN) for x, y in pairs):
+        return ("holds whole numbers where the answer has fractions: check integer division "
+                "(7/2 = 3 in PostgreSQL) or a cast to an integer.")
+    for places in range(0, 7):
+        q = decimal.Decimal(1).scaleb(-places)
+        # rounding to 2 decimals or more is accepted by the comparison itself (spec/grading.md)
+        modes = ((decimal.ROUND_HALF_UP, "rounded"), (decimal.ROUND_HALF_EVEN, "rounded"))
+        if places >= 2 and any(all(y == x.quantize(q, rounding=m) for x, y in pairs) for m, _ in modes):
+            return None
+        for mode, how in (*modes, (decimal.ROUND_DOWN, "truncated"), (decimal.ROUND_FLOOR, "truncated")):
+            if all(y == x.quantize(q, rounding=mode) for x, y in pairs):
+                unit = f"{places} decimal{'s' if places != 1 else ''}"
+                if how == "truncated":
+                    return f"is the answer truncated to {unit}: round (ROUND(x, 2)) instead of cutting digits off."
+                return f"is the answer rounded to {unit}: keep at least 2 decimals."
+    if all(abs(x - y) <= 0.02 * max(1.0, abs(x)) for x, y in zip(a, b, strict=True)):
+        return ("is close to the answer's but not equal, and rounding does not explain it: some rows are "
+                "counted differently, or a filter or boundary differs.")
+    return None

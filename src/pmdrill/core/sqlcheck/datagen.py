@@ -119,7 +119,9 @@ def pools_from(tree: exp.Expression, as_of: dt.date) -> Pools:
     bases = {a - dt.timedelta(days=s) for a in anchors for s in {0.0, *spans}}
     bases |= {_minus_months(a, m) for a in anchors for m in months if 0 < m < 240}
     for base in bases:
+        # half a second either side too: "<= 23:59:59" and "< midnight" differ only inside the last second
         for off in (dt.timedelta(0), dt.timedelta(seconds=-1), dt.timedelta(seconds=1),
+                    dt.timedelta(milliseconds=-500), dt.timedelta(milliseconds=500),
                     dt.timedelta(days=-1), dt.timedelta(days=1)):
             times.add(base + off)
     pools.times = sorted(t for t in times if dt.datetime(2022, 1, 1) <= t <= now)

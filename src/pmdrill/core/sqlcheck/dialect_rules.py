@@ -7,6 +7,7 @@ reproduce. The cases they fix are listed, with the source engine's answers, in t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import sqlglot
 from sqlglot import exp
@@ -14,6 +15,7 @@ from sqlglot import exp
 from pmdrill.core.sqlcheck.typeguess import NON_INT, kind
 from pmdrill.errors import SqlRefused
 
+NodeRuleT = Callable[[exp.Expression, list[str]], exp.Expression]
 _INTS = "('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT')"
 
 
@@ -262,3 +264,58 @@ def grouped_by_key(node: exp.Expression, warnings: list[str]) -> exp.Expression:
     if added:
         group.set("expressions", [*group.expressions, *added])
     return node
+
+
+# -- PostgreSQL and BigQuery: aggregates DuckDB types or limits differently ------------------------
+def percentile_double(node: exp.Expression, warnings: list[str]) -> exp.Expression:
+    """percentile_cont returns double precision in PostgreSQL and FLOAT64 in BigQuery whatever the input;
+    DuckDB's quantile_cont of a DECIMAL stays DECIMAL at the input's scale (990.668 becomes 990.66)."""
+    if isinstance(node, exp.WithinGroup) and isinstance(node.this, exp.PercentileCont):
+        order = node.expression
+        if isinstance(order, exp.Order) and len(order.expressions) == 1:
+            key = order.expressions[0]
+            key.set("this", exp.cast(key.this.copy(), exp.DataType.build("DOUBLE")))
+        return node
+    if isinstance(node, exp.PercentileCont) and not isinstance(node.parent, exp.WithinGroup) \
+            and node.this is not None and not isinstance(node.this, exp.Literal):
+        node.set("this", exp.cast(node.this.copy(), exp.DataType.build("DOUBLE")))
+    return node
+
+
+def array_agg_limit(node: exp.Expression, warnings: list[str]) -> exp.Expression:
+    """BigQuery's ARRAY_AGG(x ORDER BY y LIMIT n) keeps the first n elements: DuckDB has no LIMIT inside
+    an aggregate, so slice the ordered list (list_slice is 1-based, both ends included).
+
+    Example:
+        >>> tree = sqlglot.parse_one("SELECT ARRAY_AGG(p ORDER BY t LIMIT 1)[OFFSET(0)] FROM e", read="bigquery")
+        >>> tree.transform(lambda n: array_agg_limit(n, [])).sql("duckdb")
+        'SELECT LIST_SLICE(ARRAY_AGG(p ORDER BY t NULLS FIRST), 1, 1)[1] FROM e'
+    """
+    if isinstance(node, exp.ArrayAgg) and isinstance(node.this, exp.Limit):
+        limit = node.this
+        n = limit.expression
+        if not (isinstance(n, exp.Literal) and not n.is_string):
+            raise SqlRefused("ARRAY_AGG(... LIMIT n) needs a literal n to be graded")
+        inner = node.copy()
+        inner.set("this", limit.this.copy())
+        return exp.Anonymous(this="list_slice", expressions=[inner, exp.Literal.number(1), n.copy()])
+    return node
+
+
+# -- a DECIMAL without precision means something else in each engine ------------------------------
+def _sized_decimal(width: int, scale: int) -> NodeRuleT:
+    def rule(node: exp.Expression, warnings: list[str]) -> exp.Expression:
+        if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.DECIMAL and not node.expressions:
+            return exp.DataType.build(f"DECIMAL({width}, {scale})")
+        return node
+    return rule
+
+
+# PostgreSQL's numeric has no fixed scale: x::numeric keeps every digit (DuckDB's bare DECIMAL is
+# DECIMAL(18,3), so ROUND(x::numeric, 4) would round an already rounded 0.123); 12 digits keep what a
+# double holds of a ratio while leaving room for products
+pg_numeric = _sized_decimal(38, 12)
+# MySQL's bare DECIMAL is DECIMAL(10,0): CAST(0.6 AS DECIMAL) is 1
+mysql_decimal = _sized_decimal(10, 0)
+# BigQuery's NUMERIC is DECIMAL(38,9)
+bigquery_numeric = _sized_decimal(38, 9)

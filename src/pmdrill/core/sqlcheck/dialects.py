@@ -27,10 +27,11 @@ NodeRule = Callable[[exp.Expression, list[str]], exp.Expression]
 
 # Applied in order, each over the whole tree (parents before children).
 RULES: dict[str, tuple[NodeRule, ...]] = {
-    "postgres": (r.pg_int_div, r.pg_round, r.pg_to_char, r.pg_similar_to, r.grouped_by_key),
+    "postgres": (r.pg_int_div, r.pg_round, r.pg_to_char, r.pg_similar_to, r.grouped_by_key, r.percentile_double,
+                 r.pg_numeric),
     "mysql": (r.mysql_dates, r.mysql_booleans, r.mysql_case_insensitive, r.mysql_length,
-              r.round_half_even, r.grouped_by_key),
-    "bigquery": (r.bigquery_dates,),
+              r.round_half_even, r.grouped_by_key, r.mysql_decimal),
+    "bigquery": (r.bigquery_dates, r.percentile_double, r.array_agg_limit, r.bigquery_numeric),
     "duckdb": (),
 }
 

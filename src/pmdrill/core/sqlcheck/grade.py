@@ -38,8 +38,11 @@ class GradeResult:
     checks: list[dict[str, Any]] = field(default_factory=list)  # one per database the answer ran on
     error_detail: dict[str, Any] | None = None  # type, line, column, fragment for syntax errors
     hint: str | None = None  # the first progressive hint, when wrong
-    logic_diff: list[dict[str, str]] = field(default_factory=list)
+    logic_diff: list[dict[str, str]] = field(default_factory=list)  # first level: in the candidate's terms
     dialect: str = "duckdb"
+    # the same differences with the reference's clause: kept out of ``to_dict`` (it gives the answer
+    # away) and shown only when the candidate asks for more
+    logic_detail: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"question_id": self.question_id, "correct": self.correct, "error": self.error,
@@ -383,6 +386,7 @@ def _explain(result: GradeResult, ref: Reference, gated: gate.GatedSql,
 
         diffs = logic_diff.diff(ref.tree, gated.tree)
         result.logic_diff = [d.to_dict() for d in diffs]
+        result.logic_detail = [d.to_dict(reveal=True) for d in diffs]
         feedback.extend(d.message for d in diffs)
         if failed_hidden is not None:
             db, expected, got = failed_hidden

@@ -49,12 +49,20 @@ class Logic:
 
 @dataclass(frozen=True)
 class Diff:
+    """One difference, in two levels: ``message`` in the candidate's terms (what is wrong in their query
+    and the question), ``detail`` the reference's own clause — shown only when the candidate asks for
+    more. A difference about the candidate's own clause gives nothing away and has no detail."""
+
     clause: str
     kind: str  # e.g. 'table_missing', 'join_type', 'filter_missing', 'aggregate'
     message: str
+    detail: str = ""
 
-    def to_dict(self) -> dict[str, str]:
-        return {"clause": self.clause, "kind": self.kind, "message": self.message}
+    def to_dict(self, *, reveal: bool = False) -> dict[str, str]:
+        out = {"clause": self.clause, "kind": self.kind, "message": self.message}
+        if reveal:
+            out["detail"] = self.detail or self.message
+        return out
 
 
 @cache
@@ -237,13 +245,24 @@ def _agg_words(key: tuple[str, bool, str]) -> str:
 
 
 def diff(reference: exp.Expression, answer: exp.Expression) -> list[Diff]:
-    """Plain-language differences between the reference's logic and the answer's, clause by clause."""
+    """Differences between the reference's logic and the answer's, clause by clause, taught in levels:
+    ``message`` says what is wrong in the candidate's terms (about their own query and the question);
+    ``detail`` gives the reference's clause, for when the candidate asks for more.
+
+    Example:
+        >>> import sqlglot
+        >>> d = diff(sqlglot.parse_one("SELECT COUNT(DISTINCT learner_id) FROM payments WHERE status = 'succeeded'"),
+        ...          sqlglot.parse_one("SELECT COUNT(learner_id) FROM payments WHERE status = 'succeeded'"))[0]
+        >>> "DISTINCT" in d.message, "DISTINCT" in d.detail
+        (False, True)
+    """
     ref, ans = extract(reference), extract(answer)
     out: list[Diff] = []
     missing = sorted(set(ref.tables) - set(ans.tables))
     extra = sorted(set(ans.tables) - set(ref.tables))
     for t in missing:
-        out.append(Diff("FROM", "table_missing", f"The reference reads table {t}; your query does not."))
+        out.append(Diff("FROM", "table_missing", f"Part of what the question needs is not in the tables your query "
+                        f"reads: where do the {_words(t)} come from?", f"The reference reads table {t}; your query does not."))
     for t in extra:
         out.append(Diff("FROM", "table_extra", f"Your query reads table {t}, which the answer does not need "
                                                "(an extra join can repeat or drop rows)."))
@@ -251,38 +270,87 @@ def diff(reference: exp.Expression, answer: exp.Expression) -> list[Diff]:
     out.extend(_predicate_diffs("WHERE", ref.filters, ans.filters))
     if ref.group_by != ans.group_by:
         if not ans.group_by:
-            out.append(Diff("GROUP BY", "group_missing",
+            out.append(Diff("GROUP BY", "group_missing", "Your query returns one total; the question asks for one "
+                            "row per group: what does one row of the answer stand for?",
                             f"The reference groups by {', '.join(sorted(ref.group_by))}; your query does not group."))
         elif not ref.group_by:
             out.append(Diff("GROUP BY", "group_extra",
                             f"Your query groups by {', '.join(sorted(ans.group_by))}; the answer needs no grouping."))
         else:
-            out.append(Diff("GROUP BY", "group_differs",
+            out.append(Diff("GROUP BY", "group_differs", f"Your rows are one per {', '.join(sorted(ans.group_by))}; "
+                            "the answer's rows stand for something else: reread what one row is.",
                             f"Grouping differs: the reference groups by {', '.join(sorted(ref.group_by))}, "
                             f"yours by {', '.join(sorted(ans.group_by))}."))
     out.extend(_predicate_diffs("HAVING", ref.having, ans.having))
     out.extend(_aggregate_diffs(ref, ans))
     if ref.distinct != ans.distinct:
-        out.append(Diff("SELECT", "distinct", "The reference removes duplicate rows with SELECT DISTINCT; "
-                        "yours does not." if ref.distinct else
+        out.append(Diff("SELECT", "distinct", "Your result repeats rows that the answer lists once."
+                        if ref.distinct else
                         "Your query uses SELECT DISTINCT; the reference keeps every row "
-                        "(duplicates are part of the answer)."))
+                        "(duplicates are part of the answer).",
+                        "The reference removes duplicate rows with SELECT DISTINCT; yours does not."
+                        if ref.distinct else ""))
     for w in sorted(set(ref.windows) - set(ans.windows)):
-        out.append(Diff("SELECT", "window", f"The reference uses the window {w}; yours does not."))
+        out.append(Diff("SELECT", "window", "The answer ranks or compares rows within a group (the latest, the "
+                        "first, the previous one); your query does not.", f"The reference uses the window {w}; yours does not."))
     for w in sorted(set(ans.windows) - set(ref.windows)):
         out.append(Diff("SELECT", "window", f"Your query uses the window {w}, which the reference does not."))
     # sort keys that differ only by an aggregate already reported are not a second finding
     if ref.order_by and [o.replace("DISTINCT ", "") for o in ref.order_by] != [o.replace("DISTINCT ", "") for o in ans.order_by]:
-        out.append(Diff("ORDER BY", "order", f"The reference sorts by {', '.join(ref.order_by)}"
+        out.append(Diff("ORDER BY", "order", "The question asks for the rows in an order; "
+                        + (f"yours sort by {', '.join(ans.order_by)}, which is not it." if ans.order_by else "yours are not sorted."),
+                        f"The reference sorts by {', '.join(ref.order_by)}"
                         + (f"; yours by {', '.join(ans.order_by)}." if ans.order_by else "; yours does not sort.")))
     if ref.limit != ans.limit and (ref.limit or ans.limit):
-        out.append(Diff("ORDER BY", "limit", f"The reference keeps {('the first ' + ref.limit + ' rows') if ref.limit else 'every row'}; "
+        out.append(Diff("ORDER BY", "limit", "Your query keeps "
+                        + (f"the first {ans.limit} rows" if ans.limit else "every row")
+                        + ("; the question asks for a top N: how many?" if ref.limit else "; the answer keeps every row."),
+                        f"The reference keeps {('the first ' + ref.limit + ' rows') if ref.limit else 'every row'}; "
                         f"yours keeps {('the first ' + ans.limit) if ans.limit else 'every row'}."))
     return out
 
 
 def _a(word: str) -> str:
     return ("an " if word[:1] in "AEIOU" else "a ") + word
+
+
+def _words(name: str) -> str:
+    """'enterprise_seats' -> 'enterprise seats'; 'payments.paid_at' -> 'paid at'."""
+    return name.split(".")[-1].replace("_", " ")
+
+
+def _unit(table: str) -> str:
+    """The thing one row of a table stands for, singular: 'payments' -> 'payment'."""
+    word = _words(table)
+    return {"module progress": "module progress row", "enterprise accounts": "enterprise account",
+            "learning events": "event"}.get(word, word[:-1] if word.endswith("s") else word)
+
+
+_TIME_COLUMN = re.compile(r"\.[a-z_]*(_at|_on|date|_day|_month|_week)\b")
+
+
+def rows_hint(pred: str) -> str:
+    """Which rows a filter keeps, said in the question's terms without the clause itself.
+
+    Example:
+        >>> rows_hint("NOT learners.is_internal_test")
+        'some accounts are not real learners (internal test accounts)'
+        >>> rows_hint("payments.status = 'succeeded'")
+        'not every payment counts: the question cares about its status'
+        >>> rows_hint("payments.paid_at >= '2026-05-01'")
+        'the question is about a period, and your query keeps rows from outside it (paid at)'
+    """
+    col = _column_of(pred)
+    table, _, name = col.partition(".")
+    if "is_internal_test" in pred:
+        return "some accounts are not real learners (internal test accounts)"
+    if _TIME_COLUMN.search(pred) or "INTERVAL" in pred.upper() or "CURRENT_" in pred.upper():
+        return f"the question is about a period, and your query keeps rows from outside it ({_words(col)})"
+    if " IS NULL" in pred.upper() or " IS NOT NULL" in pred.upper():
+        return f"some {_words(table) or 'rows'} have no {_words(name)}: decide whether those count"
+    if name and table:
+        return f"not every {_unit(table)} counts: the question cares about its {_words(name)}"
+    return "not every row counts"
 
 
 def _join_diffs(ref: Logic, ans: Logic) -> list[Diff]:
@@ -299,19 +367,22 @@ def _join_diffs(ref: Logic, ans: Logic) -> list[Diff]:
         used.add(match)
         aj = ans.joins[match]
         if aj.kind != rj.kind:
-            why = ""
-            if rj.kind == "LEFT" and aj.kind == "INNER":
-                why = (f" An inner join drops the rows with no match in {rj.table} (e.g. a course with no "
-                       "enrollments), which the answer keeps.")
-            elif rj.kind == "INNER" and aj.kind == "LEFT":
-                why = " A left join keeps rows that have no match, which the answer leaves out."
-            out.append(Diff("JOIN", "join_type", f"Join to {rj.table}: the reference uses {_a(rj.kind)} JOIN, "
-                            f"yours {_a(aj.kind)} JOIN.{why}"))
+            if aj.kind == "INNER" and rj.kind in ("LEFT", "RIGHT", "FULL"):
+                level1 = (f"Your {aj.kind} JOIN to {rj.table} drops the rows that have no match there (e.g. a course "
+                          "with no enrollments): should they appear, with zero?")
+            elif aj.kind in ("LEFT", "RIGHT", "FULL") and rj.kind == "INNER":
+                level1 = (f"Your {aj.kind} JOIN to {rj.table} keeps rows that have no match there; the answer "
+                          "leaves them out.")
+            else:
+                level1 = f"Your {aj.kind} JOIN to {rj.table} keeps different rows from the answer's."
+            out.append(Diff("JOIN", "join_type", level1, f"Join to {rj.table}: the reference uses {_a(rj.kind)} "
+                            f"JOIN, yours {_a(aj.kind)} JOIN."))
         if aj.keys != rj.keys and rj.keys:
             def words(keys: frozenset[tuple[str, str]]) -> str:
                 return " and ".join(f"{a} = {b}" for a, b in sorted(keys)) or "no key"
-            out.append(Diff("JOIN", "join_keys", f"Join to {rj.table}: the reference matches on {words(rj.keys)}; "
-                            f"yours on {words(aj.keys)}."))
+            out.append(Diff("JOIN", "join_keys", f"Your join to {rj.table} matches rows on {words(aj.keys)}: do "
+                            "those columns name the same thing on both sides? A wrong key pairs unrelated rows.",
+                            f"Join to {rj.table}: the reference matches on {words(rj.keys)}; yours on {words(aj.keys)}."))
     return out
 
 
@@ -326,14 +397,16 @@ def _predicate_diffs(clause: str, ref: list[str], ans: list[str]) -> list[Diff]:
         twin = next((e for e in extra if e not in paired and _column_of(e) == col), None)
         if twin is not None:
             paired.add(twin)
-            out.append(Diff(clause, "filter_differs", f"The {word} on {col} differs: the reference keeps rows "
-                            f"where {p}; yours where {twin} (check the operator and the boundary)."))
+            out.append(Diff(clause, "filter_differs", f"Your {word} on {col} ({twin}) keeps different rows from "
+                            "the answer's: check the operator and the boundary.",
+                            f"The {word} on {col} differs: the reference keeps rows where {p}; yours where {twin}."))
         else:
-            out.append(Diff(clause, "filter_missing", f"Missing {word}: the reference keeps only rows where {p}."))
+            out.append(Diff(clause, "filter_missing", f"Your query counts rows the question leaves out: {rows_hint(p)}.",
+                            f"Missing {word}: the reference keeps only rows where {p}."))
     for e in extra:
         if e not in paired:
             out.append(Diff(clause, "filter_extra", f"Extra {word}: your query keeps only rows where {e}; "
-                            "the reference has no such condition."))
+                            "the answer has no such condition."))
     return out
 
 
@@ -345,24 +418,38 @@ def _aggregate_diffs(ref: Logic, ans: Logic) -> list[Diff]:
         twin = next((e for e in extra if e[0] == m[0] and e[2] == m[2] and e[1] != m[1]), None)
         if twin is not None:
             extra.remove(twin)
+            thing = _words(m[2]).removesuffix(" id") if m[2] != "*" else "row"
             if m[1]:
-                out.append(Diff("SELECT", "aggregate_distinct", f"The reference counts distinct values with "
-                                f"{_agg_words(m)}; yours {_agg_words(twin)} counts a value once per row "
-                                "(repeated rows, e.g. re-enrollments, are counted again)."))
+                out.append(Diff("SELECT", "aggregate_distinct", f"Your {_agg_words(twin)} counts a {thing} once "
+                                f"per row, and the same {thing} can appear in several rows (repeats, e.g. "
+                                "re-enrollments or a second payment, are counted again).",
+                                f"The reference counts distinct values with {_agg_words(m)}; yours {_agg_words(twin)}."))
             else:
-                out.append(Diff("SELECT", "aggregate_distinct", f"The reference uses {_agg_words(m)}; yours "
-                                f"{_agg_words(twin)} collapses duplicates the answer keeps."))
+                out.append(Diff("SELECT", "aggregate_distinct", f"Your {_agg_words(twin)} collapses repeated values "
+                                "that are part of the answer.",
+                                f"The reference uses {_agg_words(m)}; yours {_agg_words(twin)}."))
             continue
         twin = next((e for e in extra if e[0] == m[0]), None) or next((e for e in extra if e[2] == m[2]), None)
+        if twin is not None and m[0] == "COUNT" and m[1] and twin[0] == "COUNT" and not twin[1] and m[2] != "*":
+            extra.remove(twin)
+            thing = _words(m[2]).removesuffix(" id")
+            out.append(Diff("SELECT", "aggregate", f"Your {_agg_words(twin)} counts rows; the question counts "
+                            f"{thing}s, and one {thing} can appear in several rows (a second payment, a re-enrollment).",
+                            f"The reference computes {_agg_words(m)}; yours {_agg_words(twin)}."))
+            continue
         if twin is not None:
             extra.remove(twin)
             note = ""
             if m[0] == "COUNT" and twin[0] == "COUNT" and "*" in (m[2], twin[2]):
-                note = " COUNT(*) counts rows; COUNT(column) skips NULLs."
-            out.append(Diff("SELECT", "aggregate", f"The reference computes {_agg_words(m)}; yours "
-                            f"{_agg_words(twin)}.{note}"))
+                note = (" COUNT(*) counts every row, NULLs included." if twin[2] == "*" else
+                        f" {_agg_words(twin)} skips the rows where {_words(twin[2])} is NULL.")
+            out.append(Diff("SELECT", "aggregate", f"Your {_agg_words(twin)} computes something other than what "
+                            f"the question measures: what is counted or summed, and over which column?{note}",
+                            f"The reference computes {_agg_words(m)}; yours {_agg_words(twin)}."))
         else:
-            out.append(Diff("SELECT", "aggregate_missing", f"The reference computes {_agg_words(m)}; your query does not."))
+            out.append(Diff("SELECT", "aggregate_missing", "The answer computes a value your query does not: "
+                            "reread what the question asks you to measure.",
+                            f"The reference computes {_agg_words(m)}; your query does not."))
     for e in extra:
-        out.append(Diff("SELECT", "aggregate_extra", f"Your query computes {_agg_words(e)}, which the reference does not."))
+        out.append(Diff("SELECT", "aggregate_extra", f"Your query computes {_agg_words(e)}, which the answer does not."))
     return out

@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+import datetime as dt
+
 from sqlglot import exp
 
-from pmdrill.core.sqlcheck.logic_diff import Logic, extract
+from pmdrill.core.sqlcheck import time_windows as tw
+from pmdrill.core.sqlcheck.logic_diff import Logic, extract, rows_hint
 
 # Words a candidate may use for each table (singular forms; plurals are matched too).
 TABLE_WORDS: dict[str, tuple[str, ...]] = {
@@ -56,12 +59,21 @@ GROUP_WORDS = ("by", "per", "each", "every", "group", "split", "for each", "acro
 
 @dataclass(frozen=True)
 class PlanPart:
+    """One part of the reference's logic and what the plan says of it. ``message`` asks in the
+    candidate's terms; ``detail`` is the reference's own clause, shown only on request."""
+
     part: str  # 'tables', 'join', 'filter', 'grouping', 'aggregate', 'window'
     status: str  # 'confirmed', 'questioned', 'missing'
     message: str
+    detail: str = ""
 
-    def to_dict(self) -> dict[str, str]:
-        return asdict(self)
+    def to_dict(self, *, reveal: bool = False) -> dict[str, str]:
+        out = asdict(self)
+        if reveal:
+            out["detail"] = self.detail or self.message
+        else:
+            del out["detail"]
+        return out
 
 
 def _norm(text: str) -> str:
@@ -97,7 +109,7 @@ def _pred_columns(pred: str) -> list[str]:
     return re.findall(r"[a-z_]+\.[a-z_]+", pred)
 
 
-def check_plan(plan: str, reference: exp.Expression) -> list[PlanPart]:
+def check_plan(plan: str, reference: exp.Expression, *, as_of: dt.date | None = None) -> list[PlanPart]:
     """Confirm or question each part of a plan against the reference's logic.
 
     Example:
@@ -113,11 +125,16 @@ def check_plan(plan: str, reference: exp.Expression) -> list[PlanPart]:
     parts: list[PlanPart] = []
     parts += _tables(text, lg)
     parts += _joins(text, lg)
-    parts += _filters(text, lg)
+    parts += _filters(text, lg, plan, as_of or _latest_date(lg))
     parts += _grouping(text, lg)
     parts += _aggregates(text, lg)
     parts += _windows(text, lg)
     return parts
+
+
+def _latest_date(lg: Logic) -> dt.date:
+    """The as-of date when none is given: the warehouse's default (spec/warehouse-truths.md)."""
+    return dt.date(2026, 6, 30)
 
 
 def _table_said(text: str, table: str) -> bool:
@@ -130,8 +147,8 @@ def _tables(text: str, lg: Logic) -> list[PlanPart]:
         if _table_said(text, t):
             out.append(PlanPart("tables", "confirmed", f"{t}: yes, the answer reads it."))
         else:
-            out.append(PlanPart("tables", "missing", f"Which table holds the {t.replace('_', ' ')}? "
-                                "The answer also reads " + t + "."))
+            out.append(PlanPart("tables", "missing", f"Which table holds the {t.replace('_', ' ')}?",
+                                f"The answer also reads {t}."))
     # a table named outright (its own name, not a loose synonym) that the answer does not need;
     # "count distinct learners" names the unit counted (learner_id), not a table: never question that
     stems = {w for c in lg.columns for w in _column_words(c)}
@@ -139,7 +156,7 @@ def _tables(text: str, lg: Logic) -> list[PlanPart]:
         if t in lg.tables or t.rstrip("s").replace("_", " ") in stems:
             continue
         if _says(text, t) or (len(t) > 6 and _says(text, t.rstrip("s").replace("_", " "))):
-            out.append(PlanPart("tables", "questioned", f"You mention {t}; the reference answers without it. "
+            out.append(PlanPart("tables", "questioned", f"You mention {t}; the answer does without it. "
                                 "What would it add?"))
     return out
 
@@ -151,61 +168,78 @@ def _joins(text: str, lg: Logic) -> list[PlanPart]:
             continue
         cols = sorted({c for pair in j.keys for c in pair})
         key_names = {c.split(".")[-1] for c in cols}
+        names = " and ".join(f"{a} = {b}" for a, b in sorted(j.keys))
+        kind = "" if j.kind == "INNER" else f" ({j.kind} JOIN: keep rows without a match)"
         # the id the plan joins on, when it says so ("on enrollment_id", "by learner id", "using ...")
         stated = re.findall(r"\b(?:on|by|using|via|through)\s+(?:the\s+)?([a-z]+(?:_| )id)\b", text)
         stated_names = {w.replace(" ", "_") for w in stated}
         if stated_names and not stated_names & key_names:
-            out.append(PlanPart("join", "questioned", f"You link {j.table} by {sorted(stated_names)[0]}; the "
-                                f"reference matches on {' and '.join(f'{a} = {b}' for a, b in sorted(j.keys))}."))
+            out.append(PlanPart("join", "questioned", f"You link {j.table} by {sorted(stated_names)[0]}: does that "
+                                "column name the same thing on both sides? A wrong key pairs unrelated rows.",
+                                f"The reference matches {j.table} on {names}{kind}."))
             continue
         # the key counts only when the plan also brings in the joined table ("learners" alone is a unit)
         said = [c for c in cols if _mentions_column(text, c)] if _table_said(text, j.table) else []
-        names = " and ".join(f"{a} = {b}" for a, b in sorted(j.keys))
-        kind = "" if j.kind == "INNER" else f" ({j.kind} JOIN: keep rows without a match)"
         if said:
-            msg = f"Join to {j.table} on {names}: yes{kind}."
             if j.kind in ("LEFT", "RIGHT", "FULL") and not any(_says(text, w) for w in ("left", "outer", "keep", "including", "even", "without", "zero", "no ")):
-                out.append(PlanPart("join", "questioned", f"Join to {j.table} on {names}: the key is right, but "
-                                    f"the answer keeps rows with no match ({j.kind} JOIN). Should rows without a match count as zero?"))
+                out.append(PlanPart("join", "questioned", f"Join to {j.table} on {names}: the key is right. What "
+                                    "happens to the rows with no match: should they appear, as zero?",
+                                    f"The reference keeps the rows without a match ({j.kind} JOIN)."))
                 continue
-            out.append(PlanPart("join", "confirmed", msg))
+            out.append(PlanPart("join", "confirmed", f"Join to {j.table} on {names}: yes{kind}."))
             continue
-        out.append(PlanPart("join", "missing", f"How are the rows of {j.table} matched? The reference "
-                            f"joins on {names}{kind}."))
+        out.append(PlanPart("join", "missing", f"How are the rows of {j.table} matched to the others? Name the key.",
+                            f"The reference joins on {names}{kind}."))
     return out
 
 
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december")
-
-
-def _time_said(text: str, pred: str) -> bool:
-    if re.search(r"\b(last|past|recent|previous|within|window|since|before|after|between|from|until|"
-                 r"month|week|day|year|quarter|date|old)\b", text):
-        return True
-    # a calendar period said by name ("in May 2026", "during 2025") counts when the bound falls in it
-    for year, month in re.findall(r"'(\d{4})-(\d\d)-\d\d", pred):
-        named = _MONTHS[int(month) - 1]
-        previous = _MONTHS[int(month) - 2]  # an exclusive upper bound sits on the next month's first day
-        if _says(text, year) or re.search(rf"\b({named}|{previous}|{named[:3]}|{previous[:3]})\b", text):
-            return True
-    return False
-
-
-def _filters(text: str, lg: Logic) -> list[PlanPart]:
+def _filters(text: str, lg: Logic, plan: str, as_of: dt.date) -> list[PlanPart]:
+    """Each filter of the reference against the plan. A date window is confirmed only when the plan
+    names the same window; prose ("recently") and other windows are questioned."""
     out = []
-    for pred in lg.filters + lg.having:
+    preds = lg.filters + lg.having
+    spans = tw.reference_spans(preds)
+    named = tw.plan_spans(plan, as_of)
+    matched = {c for c, sp in spans.items() if any(tw.same(sp, n, as_of) for n in named)}
+    stray = [n for n in named if not any(tw.same(sp, n, as_of) for sp in spans.values())]
+    vague = tw.vague(plan)
+    done: set[str] = set()
+    for pred in preds:
+        window = tw.span_of(pred)
+        if window is not None and window[0] in spans:
+            col, span = window[0], spans[window[0]]
+            if col in done:
+                continue  # one part per window, however many bounds it has
+            done.add(col)
+            pred = " AND ".join(p for p in preds if (tw.span_of(p) or ("",))[0] == col)
+            detail = f"The reference keeps rows where {pred} ({tw.describe(span, as_of)})."
+            if col in matched:
+                out.append(PlanPart("filter", "confirmed", f"Filter {pred}: yes, the window you name.", detail))
+            elif stray:
+                out.append(PlanPart("filter", "questioned", f"You keep {stray[0].label}: is that the period the "
+                                    "question asks about? Reread its dates; the answer uses another window.", detail))
+            elif vague:
+                out.append(PlanPart("filter", "questioned", f"\"{vague}\" is not a window: name the period (the "
+                                    "dates, or the last N days), since the answer depends on it.", detail))
+            else:
+                out.append(PlanPart("filter", "missing", "Which period? The question limits the dates: name the "
+                                    "window.", detail))
+            continue
         cols = _pred_columns(pred)
         lits = [v for v in _literals(pred) if v not in ("0", "1")]
         said_lit = [v for v in lits if _says(text, v) or _says(text, v.replace("_", " "))]
         said_col = [c for c in cols if _mentions_column(text, c)]
-        timey = any(re.search(r"_(at|on)$", c) for c in cols) or "INTERVAL" in pred or "DATE" in pred
-        if said_lit or said_col or (timey and _time_said(text, pred)):
-            out.append(PlanPart("filter", "confirmed", f"Filter {pred}: yes."))
+        detail = f"The reference keeps only rows where {pred}."
+        if said_lit or said_col:
+            out.append(PlanPart("filter", "confirmed", f"Filter {pred}: yes.", detail))
         elif "is_internal_test" in pred and re.search(r"\b(internal|test|staff|qa|real)\b", text):
-            out.append(PlanPart("filter", "confirmed", f"Filter {pred}: yes."))
+            out.append(PlanPart("filter", "confirmed", f"Filter {pred}: yes.", detail))
         else:
-            out.append(PlanPart("filter", "missing", f"Which rows count? The reference keeps only rows where {pred}."))
+            hint = rows_hint(pred)
+            out.append(PlanPart("filter", "missing", f"Which rows count? {hint[0].upper()}{hint[1:]}.", detail))
+    if stray and not spans:
+        out.append(PlanPart("filter", "questioned", f"You keep {stray[0].label}; the answer keeps every date. "
+                            "What would the window change?"))
     return out
 
 
@@ -213,16 +247,18 @@ def _grouping(text: str, lg: Logic) -> list[PlanPart]:
     out = []
     for g in sorted(lg.group_by):
         cols = _pred_columns(g) or [g]
+        detail = f"The reference groups by {g}."
         if any(_mentions_column(text, c) for c in cols) and any(_says(text, w) for w in GROUP_WORDS):
-            out.append(PlanPart("grouping", "confirmed", f"Group by {g}: yes."))
+            out.append(PlanPart("grouping", "confirmed", f"Group by {g}: yes.", detail))
         elif "date_trunc" in g.lower() or "DATE_TRUNC" in g:
             unit = re.search(r"'(\w+)'", g)
-            word = unit.group(1) if unit else "period"
-            status = "confirmed" if _says(text, word) or _says(text, word + "ly") else "missing"
-            out.append(PlanPart("grouping", status, f"Group by {word}: " + ("yes." if status == "confirmed"
-                                else f"the reference groups by {g}.")))
+            word = unit.group(1).lower() if unit else "period"
+            if _says(text, word) or _says(text, word + "ly"):
+                out.append(PlanPart("grouping", "confirmed", f"Group by {word}: yes.", detail))
+            else:
+                out.append(PlanPart("grouping", "missing", "One row per which period?", detail))
         else:
-            out.append(PlanPart("grouping", "missing", f"One row per what? The reference groups by {g}."))
+            out.append(PlanPart("grouping", "missing", "One row per what?", detail))
     return out
 
 
@@ -233,27 +269,31 @@ def _aggregates(text: str, lg: Logic) -> list[PlanPart]:
         words = AGG_WORDS.get(func, (func.lower(),))
         said = any(_says(text, w) for w in words) or (func == "COUNT" and any(_says(text, w) for w in DISTINCT_WORDS))
         label = f"{func}({'DISTINCT ' if distinct else ''}{arg})"
+        detail = f"The reference computes {label}."
         if not said:
-            out.append(PlanPart("aggregate", "missing", f"What do you compute? The reference uses {label}."))
+            out.append(PlanPart("aggregate", "missing", "What do you compute: a count, a sum, an average, a share?",
+                                detail))
         elif func == "COUNT" and distinct and not says_distinct:
-            out.append(PlanPart("aggregate", "questioned", f"{label}: count each {arg.split('.')[-1].replace('_id', '')} "
-                                "once? The same one can appear in several rows."))
+            out.append(PlanPart("aggregate", "questioned", f"Count each {arg.split('.')[-1].replace('_id', '').replace('_', ' ')} "
+                                "once? The same one can appear in several rows.", detail))
         elif func == "COUNT" and not distinct and says_distinct and not any(
                 d for (f, d, _a) in lg.aggregates if f == "COUNT" and d):
-            out.append(PlanPart("aggregate", "questioned", f"{label}: the reference counts rows, not distinct "
-                                "values; here repeated rows are part of the answer."))
+            out.append(PlanPart("aggregate", "questioned", "Distinct values? Here repeated rows are part of the "
+                                "answer.", detail))
         else:
-            out.append(PlanPart("aggregate", "confirmed", f"{label}: yes."))
+            out.append(PlanPart("aggregate", "confirmed", f"{label}: yes.", detail))
     return out
 
 
 def _windows(text: str, lg: Logic) -> list[PlanPart]:
     out = []
     for w in sorted(lg.windows):
+        detail = f"The reference ranks or compares rows within groups: {w}."
         if any(_says(text, word) for word in WINDOW_WORDS):
-            out.append(PlanPart("window", "confirmed", f"Window {w}: yes."))
+            out.append(PlanPart("window", "confirmed", f"Window {w}: yes.", detail))
         else:
-            out.append(PlanPart("window", "missing", f"The reference ranks or compares rows within groups: {w}."))
+            out.append(PlanPart("window", "missing", "Does the answer need to rank or compare rows within a group "
+                                "(the latest, the first, the previous one)?", detail))
     return out
 
 

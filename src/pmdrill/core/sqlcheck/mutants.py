@@ -208,6 +208,61 @@ def _sites(node: exp.Expression, aliases: dict[str, str]) -> Iterator[tuple[Edit
                                expression=high_op(this=x.copy(), expression=n.args["high"].copy()))
                 return exp.Paren(this=both), f"BETWEEN -> {says}", "compare"
             yield edit_22, "compare"
+    if isinstance(node, exp.LT | exp.LTE) and isinstance(node.this, exp.Column) and _timestamp_column(node.this, aliases):
+        # the last second: "< April 1" written "<= March 31 23:59:59" (or BETWEEN ... '23:59:59'), which
+        # drops 23:59:59.5; and the reverse. Only sub-second data tells them apart.
+        bound = _literal_time(node.expression)
+        if bound is not None and (isinstance(node, exp.LT) and bound.time() == dt.time(0)
+                                  or isinstance(node, exp.LTE) and bound.time() == dt.time(23, 59, 59)):
+            def edit_23(n: exp.Expression) -> tuple[exp.Expression, str, str]:
+                b = _literal_time(n.expression)
+                assert b is not None
+                if isinstance(n, exp.LT):
+                    new_b, new_t, says = b - dt.timedelta(seconds=1), exp.LTE, "the last second dropped"
+                else:
+                    new_b, new_t, says = b + dt.timedelta(seconds=1), exp.LT, "up to the next second"
+                lit = exp.cast(exp.Literal.string(new_b.isoformat(sep=" ")), exp.DataType.build("TIMESTAMP"))
+                return new_t(this=n.this.copy(), expression=lit), f"{n.sql('duckdb')} -> {says}", "compare"
+            yield edit_23, "compare"
+    if isinstance(node, exp.Not) and isinstance(node.this, exp.Exists):
+        # NOT EXISTS (... WHERE inner.k = outer.k) written as outer.k NOT IN (SELECT inner.k ...): a NULL
+        # among the inner keys makes NOT IN true for nobody
+        def edit_24(n: exp.Expression) -> tuple[exp.Expression, str, str] | None:
+            sub = n.this.this
+            if not isinstance(sub, exp.Select) or sub.args.get("where") is None:
+                return None
+            inner = {t.alias_or_name for t in sub.find_all(exp.Table)}
+            conds = _conjunct_list(sub.args["where"].this)
+            for i, c in enumerate(conds):
+                if not (isinstance(c, exp.EQ) and isinstance(c.left, exp.Column) and isinstance(c.right, exp.Column)):
+                    continue
+                for mine, theirs in ((c.left, c.right), (c.right, c.left)):
+                    if mine.table in inner and theirs.table and theirs.table not in inner:
+                        rest = conds[:i] + conds[i + 1:]
+                        new_sub = sub.copy()
+                        new_sub.set("expressions", [mine.copy()])
+                        if rest:
+                            new_sub.set("where", exp.Where(this=exp.and_(*[r.copy() for r in rest])))
+                        else:
+                            new_sub.set("where", None)
+                        return (exp.Not(this=exp.In(this=theirs.copy(), query=exp.Subquery(this=new_sub))),
+                                "NOT EXISTS -> NOT IN (NULL keys)", "null")
+            return None
+        yield edit_24, "null"
+    if isinstance(node, exp.In) and node.args.get("query") is not None and isinstance(node.parent, exp.Not) \
+            and isinstance(node.this, exp.Column):
+        # and the reverse: NOT IN (SELECT k ...) as NOT EXISTS, which ignores a NULL key
+        def edit_25(n: exp.Expression) -> tuple[exp.Expression, str, str] | None:
+            query = n.args["query"]
+            sub = query.this if isinstance(query, exp.Subquery) else query
+            if not isinstance(sub, exp.Select) or len(sub.expressions) != 1:
+                return None
+            wrapped = exp.select("1").from_(exp.Subquery(this=sub.copy(), alias=exp.TableAlias(
+                this=exp.to_identifier("_nin"), columns=[exp.to_identifier("_k")])))
+            wrapped = wrapped.where(exp.EQ(this=exp.column("_k", table="_nin"), expression=n.this.copy()))
+            # the NOT above stays: NOT (EXISTS ...)
+            return exp.Exists(this=wrapped), "NOT IN -> NOT EXISTS (NULL keys)", "null"
+        yield edit_25, "null"
     if isinstance(node, exp.Column) and node.table in aliases and _in_condition(node):
         table = aliases[node.table]
         cols = _schema()[table]
@@ -218,6 +273,28 @@ def _sites(node: exp.Expression, aliases: dict[str, str]) -> Iterator[tuple[Edit
                     def edit_21(n: exp.Expression, other: str = other, table: str = table) -> tuple[exp.Expression, str, str]:
                         return exp.column(other, table=n.text("table")), f"{table}.{n.name} -> {table}.{other}", "column"
                     yield edit_21, "column"
+
+
+def _conjunct_list(cond: exp.Expression) -> list[exp.Expression]:
+    cond = cond.unnest() if isinstance(cond, exp.Paren) else cond
+    if isinstance(cond, exp.And):
+        return _conjunct_list(cond.this) + _conjunct_list(cond.expression)
+    return [cond]
+
+
+def _timestamp_column(col: exp.Column, aliases: dict[str, str]) -> bool:
+    table = aliases.get(col.table)
+    return table is not None and _schema()[table].get(col.name) == "TIMESTAMP"
+
+
+def _literal_time(node: exp.Expression) -> dt.datetime | None:
+    """The value of a constant timestamp: CAST('...' AS TIMESTAMP | DATE) or a bare string."""
+    if isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal) and node.this.is_string:
+        node = node.this
+    if isinstance(node, exp.Literal) and node.is_string:
+        d = _date_literal(node.this)
+        return d if isinstance(d, dt.datetime) else None
+    return None
 
 
 def _in_condition(node: exp.Expression) -> bool:

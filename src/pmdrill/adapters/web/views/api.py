@@ -30,8 +30,10 @@ async def sql_check(request: Request) -> Response:
     answer = text_field(body, "answer")
     assert answer is not None
     dialect = text_field(body, "dialect", required=False, default="duckdb") or "duckdb"
+    reveal = body.get("reveal") in (True, 1, "1", "true", "yes")
     result = await call(sql_practice.check, ctx_of(request), body["id"] if which == "id" else None, answer,
-                        reference=text_field(body, "reference") if which == "reference" else None, dialect=dialect)
+                        reference=text_field(body, "reference") if which == "reference" else None, dialect=dialect,
+                        reveal=reveal)
     return json_response(result.to_dict())
 
 

@@ -75,7 +75,7 @@ async def check(request: Request) -> Response:
     r = renderer_of(request)
     extra = await call(_question_context, request, qid)
     if _fragment(request):
-        return r.html(request, "_sql_result.html", {"result": data, **extra})
+        return r.html(request, "_sql_result.html", {"result": data, "answer": answer, "dialect": dialect, **extra})
     shown = await call(sql_practice.show, ctx_of(request), qid)
     return r.html(request, "sql_question.html", {"data": shown, "result": data, "answer": answer,
                                                   "dialect": dialect, **extra})
@@ -111,10 +111,23 @@ async def solution(request: Request) -> Response:
 async def logic(request: Request) -> Response:
     body = await body_of(request)
     plan = text_field(body, "plan")
-    data = await call(sql_practice.logic, ctx_of(request), request.path_params["qid"], plan or "")
+    reveal = (text_field(body, "reveal", required=False) or "") in ("1", "true", "yes", "on")
+    data = await call(sql_practice.logic, ctx_of(request), request.path_params["qid"], plan or "", reveal=reveal)
     if wants_json(request):
         return json_response(data)
-    return renderer_of(request).html(request, "_logic.html", {"logic": data})
+    return renderer_of(request).html(request, "_logic.html", {"logic": data, "qid": data["id"]})
+
+
+async def explain(request: Request) -> Response:
+    """"Tell me more" after a wrong answer: the reference's clause for each difference (no grading)."""
+    qid = request.path_params["qid"]
+    body = await body_of(request)
+    answer = text_field(body, "answer")
+    dialect = text_field(body, "dialect", required=False, default="duckdb") or "duckdb"
+    data = await call(sql_practice.explain, ctx_of(request), qid, answer or "", dialect=dialect)
+    if wants_json(request):
+        return json_response(data)
+    return renderer_of(request).html(request, "_explain.html", {"explain": data})
 
 
 ROUTES = [
@@ -124,5 +137,6 @@ ROUTES = [
     Route("/sql/{qid}/hint", hint, methods=["POST"]),
     Route("/sql/{qid}/solution", solution, methods=["POST"]),
     Route("/sql/{qid}/logic", logic, methods=["POST"]),
+    Route("/sql/{qid}/explain", explain, methods=["POST"]),
     *page("/sql/{qid}", question),
 ]
