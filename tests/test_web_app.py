@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 
 from pmdrill.adapters.cli.main import main
 from pmdrill.adapters.web.app import create_app
+from pmdrill.core.judgement import loader
 from pmdrill.core.sqlcheck import bank
 
 Q = "paying-learners-may-2026"
@@ -110,6 +111,7 @@ def test_the_api_grades_like_the_cli(client: TestClient, capsys: pytest.CaptureF
     free = client.post("/api/case/score", json={"prompt": "How would you grow the app?",
                                                 "answer": "Send more push notifications to drive logins."}).json()
     assert free["item_id"].startswith("case:adhoc-") and free["red_flags"]
+    assert free["rubric"]["source"] in ("bank", "generic") and 0 < free["rubric"]["confidence"] <= 1
     ran = client.post("/api/sql/run", json={"sql": "SELECT level, COUNT(*) AS n FROM courses GROUP BY 1"}).json()
     assert set(ran) == {"columns", "rows", "truncated"} and ran["columns"] == ["level", "n"] and ran["rows"]
     schema = client.get("/api/schema").json()
@@ -259,3 +261,44 @@ def test_health_says_what_grading_needs(client: TestClient) -> None:
         w._kill()  # every worker dies: health still answers, the next grading gets a fresh worker
     q = bank.get_question(Q)
     assert client.post("/api/sql/check", json={"id": Q, "answer": q.reference}).json()["correct"] is True
+
+
+JSON = {"Accept": "application/json"}
+
+
+def test_feedback_in_levels_tell_me_more_gives_the_reference_clause(client: TestClient) -> None:
+    token = client.app.state.token  # type: ignore[attr-defined]
+    wrong = ("SELECT COUNT(*) FROM payments p WHERE p.status = 'succeeded' AND p.paid_at >= DATE '2026-05-01' "
+             "AND p.paid_at < DATE '2026-06-01'")
+    first = client.post("/api/sql/check", json={"id": Q, "answer": wrong}).json()
+    assert first["correct"] is False and first["logic_diff"] and "logic_detail" not in first
+    said = " ".join(first["feedback"]) + " ".join(d["message"] for d in first["logic_diff"])
+    assert "is_internal_test" not in said and "COUNT(DISTINCT" not in said
+    assert "not real learners" in said
+    # the page offers "Tell me more"; the explanation names the reference's clauses and grades nothing
+    page = client.post(f"/sql/{Q}/check", data={"answer": wrong, "csrf": token}, headers={"HX-Request": "true"})
+    assert 'data-testid="tell-me-more"' in page.text
+    more = client.post(f"/sql/{Q}/explain", data={"answer": wrong, "csrf": token}, headers={"HX-Request": "true"})
+    assert more.status_code == 200 and "NOT learners.is_internal_test" in more.text
+    as_json = client.post(f"/sql/{Q}/explain", json={"answer": wrong}, headers=JSON).json()
+    assert any("COUNT(DISTINCT payments.learner_id)" in d["detail"] for d in as_json["differences"])
+    revealed = client.post("/api/sql/check", json={"id": Q, "answer": wrong, "reveal": True}).json()
+    assert any("is_internal_test" in d["detail"] for d in revealed["logic_detail"])
+    # a plan: the open parts asked in the candidate's terms, the clause after "Tell me more"
+    plan = client.post(f"/sql/{Q}/logic", json={"plan": "I'll look at who paid recently"}, headers=JSON).json()
+    window = [p for p in plan["parts"] if p["part"] == "filter" and p["status"] == "questioned"]
+    assert window and all("2026-05-01" not in p["message"] for p in plan["parts"])
+    told = client.post(f"/sql/{Q}/logic", json={"plan": "I'll look at who paid recently", "reveal": "1"},
+                       headers=JSON).json()
+    assert any("2026-05-01" in p.get("detail", "") for p in told["parts"])
+
+
+def test_a_pasted_prompt_page_says_which_rubric_judged_it(client: TestClient) -> None:
+    token = client.app.state.token  # type: ignore[attr-defined]
+    prompt = loader.get_case("rec-engine-success").prompt
+    r = client.post("/cases/free/score", data={"prompt": prompt, "csrf": token,
+                                               "answer": "CTR is up 15%, so the new model is a win."},
+                    headers={"HX-Request": "true"})
+    assert r.status_code == 200
+    assert 'data-testid="rubric-used" data-source="bank"' in r.text and "rec-engine-success" in r.text
+

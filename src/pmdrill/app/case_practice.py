@@ -1,6 +1,8 @@
 """Case and estimation practice: the bank, one question, and scoring an answer (recorded as an attempt).
 
-A pasted prompt that is not in the bank is scored on the generic rubric and recorded with its text.
+A pasted prompt that is not in the bank is scored on the rubric of the bank case it matches, or on the
+generic rubric widened with its nearest cases (``core.judgement.free``); the result says which and how
+sure, and the attempt is recorded with the prompt's text.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pmdrill.app import records
 from pmdrill.context import Context
 from pmdrill.core.coach.dimensions import from_case_dimensions
 from pmdrill.core.items import Flag, Outcome, adhoc_id, item_id, split_id
-from pmdrill.core.judgement import loader
+from pmdrill.core.judgement import free, loader
 from pmdrill.core.judgement.model import KINDS, Case
 from pmdrill.errors import NotFoundError, UsageError
 
@@ -85,6 +87,14 @@ def check_answer_text(text: str, where: str) -> str:
     return text
 
 
+def rubric_for(ctx: Context, prompt: str) -> free.Choice:
+    """The rubric a pasted prompt is scored on: a close bank case's, or the generic one widened."""
+    bank = ctx.case_bank()
+    embedder = ctx.scorer.embedder
+    vectors, ids = ctx.memo("case-vectors", lambda: free.bank_vectors(bank, embedder))
+    return free.rubric_for(prompt, loader.generic_case(prompt), bank, embedder, vectors, ids)
+
+
 def score(ctx: Context, cid: str | None, answer: str, *, prompt: str | None = None, use_llm: bool = False,
           record: bool | None = None, mock_id: str | None = None, seconds: float | None = None,
           source: str | None = None, where: str = "answer", timed: bool = True) -> CaseScore:
@@ -95,14 +105,18 @@ def score(ctx: Context, cid: str | None, answer: str, *, prompt: str | None = No
     if prompt is not None:
         if not prompt.strip():
             raise UsageError("the prompt is empty", where="--prompt")
-        c = loader.generic_case(prompt)
+        choice = rubric_for(ctx, prompt)
+        c = choice.case
         iid = adhoc_id("case", prompt)
     else:
         assert cid is not None
+        choice = None
         c = case(ctx, cid)
         iid = namespaced(c)
     scorer = ctx.scorer
     result = scorer.score(c, answer).to_dict()
+    if choice is not None:
+        result["rubric"] = choice.to_dict()
     save = getattr(scorer, "save_cache", None)
     if save is not None:
         save()

@@ -75,6 +75,9 @@ def show(case_id: str = typer.Argument(..., metavar="ID"),
 def render_score(d: dict[str, Any]) -> None:
     verdict = "[green]pass[/]" if d["passed"] else "[red]below the pass mark[/]"
     console.print(f"[bold]Score {d['score']:.0f}/100[/] (pass mark {d['pass_mark']:g}): {verdict}")
+    if d.get("rubric"):
+        r = d["rubric"]
+        console.print(f"Judged on {esc(r['label'])}; fit confidence {r['confidence']:.0%}")
     table = Table("dimension", "weight", "score", "credited for")
     for dim in d["dimensions"]:
         table.add_row(dim["title"], f"{dim['weight']:g}", f"{dim['score']:.0%}",

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from pmdrill.core.judgement import decision
 from pmdrill.core.judgement import estimate as est
 from pmdrill.core.judgement.embed import Embedder
 from pmdrill.core.judgement.match import (
@@ -101,6 +102,9 @@ def aggregate(dims: list[DimensionScore]) -> float:
     return 100.0 * sum(d.weight * d.score for d in counted) / weight
 
 
+DECISION_MARGIN = 5.0  # a wrong recommendation ends at least this far below the pass mark
+
+
 class Scorer:
     """Scores answers; keeps each case's encoded phrasings so a second answer costs only its sentences."""
 
@@ -137,6 +141,9 @@ class Scorer:
         flags = self._red_flags(case, sentences, sims, prep, matched)
         base = aggregate(dims)
         final = max(0.0, min(100.0, base - sum(f["penalty"] for f in flags)))
+        if any(f.get("via") == "decision" for f in flags):
+            # the recommendation itself goes against the evidence: a committee fails it however it is worded
+            final = min(final, max(0.0, case.pass_mark - DECISION_MARGIN))
         return ScoreResult(case_id=case.id, score=final, pass_mark=case.pass_mark, dimensions=dims,
                            red_flags=flags, missing=self._missing(case, dims, credits, estimate),
                            sentences=len(sentences), embedder=self.embedder.name if self.embedder else "none",
@@ -215,6 +222,14 @@ class Scorer:
                     out.append({"code": flag.code, "message": flag.message, "evidence": sent.text,
                                 "penalty": flag.penalty, "via": hit.via})
                     break
+        # the answer's decision against what the question or the answer states (core.judgement.decision)
+        known = {f["code"] for f in out}
+        flags = {f.code: f for f in case.red_flags}
+        for code, evidence in decision.read(case.prompt, sentences):
+            if code in flags and code not in known:
+                known.add(code)
+                out.append({"code": code, "message": flags[code].message, "evidence": evidence,
+                            "penalty": flags[code].penalty, "via": "decision"})
         lists = matched.get("__lists__", [])
         fragments = [s for s in sentences if s.is_fragment]
         lists += [(Hit("list", s.index, "structure", 0.0, "endorse"), 0.0) for s in fragments

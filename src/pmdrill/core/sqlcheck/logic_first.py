@@ -7,10 +7,9 @@ synonyms; silence is never called wrong, and paraphrases count.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import asdict, dataclass
-
-import datetime as dt
 
 from sqlglot import exp
 

@@ -217,6 +217,7 @@ def _sites(node: exp.Expression, aliases: dict[str, str]) -> Iterator[tuple[Edit
             def edit_23(n: exp.Expression) -> tuple[exp.Expression, str, str]:
                 b = _literal_time(n.expression)
                 assert b is not None
+                new_t: type[exp.LT] | type[exp.LTE]
                 if isinstance(n, exp.LT):
                     new_b, new_t, says = b - dt.timedelta(seconds=1), exp.LTE, "the last second dropped"
                 else:
@@ -276,7 +277,8 @@ def _sites(node: exp.Expression, aliases: dict[str, str]) -> Iterator[tuple[Edit
 
 
 def _conjunct_list(cond: exp.Expression) -> list[exp.Expression]:
-    cond = cond.unnest() if isinstance(cond, exp.Paren) else cond
+    while isinstance(cond, exp.Paren) and isinstance(cond.this, exp.Expression):
+        cond = cond.this
     if isinstance(cond, exp.And):
         return _conjunct_list(cond.this) + _conjunct_list(cond.expression)
     return [cond]

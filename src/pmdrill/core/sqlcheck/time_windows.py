@@ -133,7 +133,8 @@ def span_of(pred: str) -> tuple[str, dt.date | None, dt.date | None] | None:
     if isinstance(node, exp.EQ):
         left, right = node.this, node.expression
         if isinstance(left, exp.TimestampTrunc | exp.DateTrunc) and _value(right) is not None:
-            unit = (left.args.get("unit").name if left.args.get("unit") is not None else "").lower()
+            unit_node = left.args.get("unit")
+            unit = (unit_node.name if unit_node is not None else "").lower()
             col = _column(left.this)
             start = _value(right)
             if col and start and unit in ("month", "quarter", "year", "week", "day"):
