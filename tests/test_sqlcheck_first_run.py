@@ -26,7 +26,12 @@ def test_check_builds_a_missing_warehouse_then_grades(tmp_path: Path, monkeypatc
     data = json.loads(result.output[result.output.index("{"):])
     # the answer forgets internal test accounts: wrong, with the logic named and a counterexample
     assert data["correct"] is False and data["error"] is None
-    assert any("is_internal_test" in line for line in data["feedback"])
+    said = " ".join(data["feedback"]) + " ".join(d["message"] for d in data["logic_diff"])
+    assert "not real learners" in said and "is_internal_test" not in said  # the candidate's terms first
+    revealed = CliRunner().invoke(app, ["sql", "check", "paying-learners-may-2026", "--answer", str(answer),
+                                        "--json", "--reveal", "--no-record"])
+    more = json.loads(revealed.output[revealed.output.index("{"):])
+    assert any("is_internal_test" in d.get("detail", "") for d in more["logic_detail"])  # and the clause on request
     ce = data["counterexample"]
     assert ce is not None and set(ce["read_tables"]) <= {"payments", "learners"}
     assert "payments" in ce["read_tables"] and set(ce["read_tables"]) <= set(ce["tables"])

@@ -54,7 +54,7 @@ def test_paraphrases_are_correct(grader: Grader, answer: str) -> None:
     ("SELECT c.domain, COUNT(DISTINCT e.learner_id) AS learners FROM courses c JOIN enrollments e "
      "ON e.course_id = c.course_id GROUP BY c.domain ORDER BY learners DESC, c.domain", "INNER JOIN"),
     ("SELECT c.domain, COUNT(e.learner_id) AS learners FROM courses c LEFT JOIN enrollments e "
-     "ON e.course_id = c.course_id GROUP BY c.domain ORDER BY learners DESC, c.domain", "COUNT(DISTINCT"),
+     "ON e.course_id = c.course_id GROUP BY c.domain ORDER BY learners DESC, c.domain", "counted again"),
     ("SELECT c.domain, COUNT(DISTINCT e.learner_id) AS learners FROM courses c LEFT JOIN enrollments e "
      "ON e.course_id = c.course_id GROUP BY c.domain ORDER BY learners, c.domain", "sorts"),
 ])
@@ -62,6 +62,10 @@ def test_wrong_answers_fail_with_the_logic_named(grader: Grader, answer: str, fi
     result = check(grader, answer)
     assert result.correct is False and result.error is None
     assert any(finding in f for f in result.feedback), result.feedback
+    if finding == "counted again":
+        # feedback in levels: the candidate's terms first; the reference's clause only on "tell me more"
+        assert not any("COUNT(DISTINCT" in f for f in result.feedback)
+        assert any("COUNT(DISTINCT" in d.get("detail", "") for d in result.logic_detail), result.logic_detail
 
 
 def test_syntax_error_reports_line_and_column(grader: Grader) -> None:

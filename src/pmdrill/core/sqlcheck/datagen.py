@@ -40,6 +40,8 @@ class Pools:
     bases: list[dt.datetime] = field(default_factory=list)
     # (column a, column b, days): the query compares a with b shifted by an interval ("within 90 days")
     pairs: list[tuple[str, str, float]] = field(default_factory=list)
+    # a time one second off a literal of the query -> the same, half a second off
+    halves: dict[dt.datetime, dt.datetime] = field(default_factory=dict)
 
     @property
     def now(self) -> dt.datetime:
@@ -119,11 +121,16 @@ def pools_from(tree: exp.Expression, as_of: dt.date) -> Pools:
     bases = {a - dt.timedelta(days=s) for a in anchors for s in {0.0, *spans}}
     bases |= {_minus_months(a, m) for a in anchors for m in months if 0 < m < 240}
     for base in bases:
-        # half a second either side too: "<= 23:59:59" and "< midnight" differ only inside the last second
         for off in (dt.timedelta(0), dt.timedelta(seconds=-1), dt.timedelta(seconds=1),
-                    dt.timedelta(milliseconds=-500), dt.timedelta(milliseconds=500),
                     dt.timedelta(days=-1), dt.timedelta(days=1)):
             times.add(base + off)
+    # "<= '... 23:59:59'" and "< midnight" differ only inside the last second: a row one second off a
+    # time written in the query is, every other time, moved to half a second off (see random_db)
+    for lit in anchors - {now, midnight}:
+        for sign in (-1, 1):
+            half = lit + sign * dt.timedelta(milliseconds=500)
+            if dt.datetime(2022, 1, 1) <= half <= now:
+                pools.halves[lit + sign * dt.timedelta(seconds=1)] = half
     pools.times = sorted(t for t in times if dt.datetime(2022, 1, 1) <= t <= now)
     pools.bases = sorted(t for t in bases if dt.datetime(2022, 1, 1) <= t <= now)
     # comparisons "column op literal": that column gets the literal and its neighbours
@@ -402,8 +409,28 @@ def random_db(tables: Sequence[str], pools: Pools, rng: random.Random, prof: Pro
     # the platform's order of things (sign-up before enrollment, a payment inside its subscription...):
     # times are moved until it holds, keeping the query's own window edges where the other side can move
     mutable = {k: [list(r) for r in v] for k, v in data.items()}
-    invariants.repair(mutable, keep=set(pools.bases) | set(pools.times))
+    halved = _halve_seconds(mutable, pools)
+    invariants.repair(mutable, keep=set(pools.bases) | set(pools.times) | halved)
     return HiddenDb({k: _unique_keys(k, [tuple(r) for r in v]) for k, v in mutable.items()})
+
+
+def _halve_seconds(tables: dict[str, list[list[Any]]], pools: Pools) -> set[dt.datetime]:
+    """Every other TIMESTAMP one second off a literal of the query moves to half a second off, so the
+    last second before an edge is told apart from the edge ("<= 23:59:59" against "< midnight").
+    Deterministic and without a random draw: the rest of the search is the same as without it."""
+    if not pools.halves:
+        return set()
+    seen: dict[dt.datetime, int] = {}
+    for name, rows in tables.items():
+        cols = [i for i, c in enumerate(schema.table(name).columns) if c.type == "TIMESTAMP"]
+        for row in rows:
+            for i in cols:
+                half = pools.halves.get(row[i]) if isinstance(row[i], dt.datetime) else None
+                if half is not None:
+                    seen[row[i]] = seen.get(row[i], 0) + 1
+                    if seen[row[i]] % 2 == 0:
+                        row[i] = half
+    return set(pools.halves.values())
 
 
 def _unique_keys(name: str, rows: list[tuple[Any, ...]]) -> tuple[tuple[Any, ...], ...]:

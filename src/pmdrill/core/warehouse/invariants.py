@@ -210,7 +210,7 @@ def violations(tables: Rows) -> list[str]:
     return out
 
 
-def repair(tables: dict[str, list[list[Any]]], keep: Collection[dt.datetime] = (), *, passes: int = 6) -> None:
+def repair(tables: dict[str, list[list[Any]]], keep: Collection[dt.datetime] = (), *, passes: int = 40) -> None:
     """Move times (in place) until every invariant holds: usually the earlier one back to the later one,
     but never a value in ``keep`` (the query's window edges) when the other one can move instead; a
     required parent column left NULL is set from its child.
